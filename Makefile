@@ -1,0 +1,67 @@
+# One place for every set-up step: `make serve` and `make test` work on a fresh machine.
+# Environments: .venv (runtime + dev tools), .venv-sam and .venv-checkov (CLIs whose pins
+# conflict with moto's boto3), all built from the locked files in requirements/.
+
+SHELL := /bin/bash
+PYTHON312 := $(shell scripts/find-python312)
+VENV := .venv
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+export UV_CACHE_DIR ?= $(HOME)/.cache/uv
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv tools compiler serve test lint pytest bench bundle lock clean
+
+help:
+	@echo "make serve   start the local compile service on http://127.0.0.1:9876"
+	@echo "make test    set up everything, then run the linters and the test suite"
+	@echo "make bench   measure size, cold start, latency and throughput"
+	@echo "make bundle  assemble the Lambda task root in build/bundle"
+	@echo "make lock    re-resolve requirements/*.txt from requirements/*.in"
+
+$(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 is required" >&2; exit 1; }
+	$(PYTHON312) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(VENV)/bin/python --require-hashes \
+		-r requirements/runtime.txt -r requirements/dev.txt
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	touch $@
+
+.venv-%/.stamp: requirements/%.txt $(VENV)/.stamp
+	$(UV) venv --quiet --python $(PYTHON312) .venv-$*
+	$(UV) pip install --quiet --python .venv-$*/bin/python --require-hashes -r requirements/$*.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+tools: .venv-sam/.stamp .venv-checkov/.stamp
+
+# The patched copy of compiler/ (build/compiler); a notice, not a failure, when it is empty.
+compiler: venv
+	$(VENV)/bin/lsctl prepare-compiler --allow-missing
+
+serve: venv compiler
+	$(VENV)/bin/lsctl serve
+
+lint: venv tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+pytest: venv tools compiler
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+bench: venv compiler
+	$(VENV)/bin/lsctl bench
+
+bundle: venv compiler
+	$(VENV)/bin/lsctl build
+
+lock: venv
+	cd requirements && for f in runtime dev sam checkov; do \
+		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
+			--python-platform x86_64-manylinux2014 --generate-hashes -o $$f.txt; done
+
+clean:
+	rm -rf $(VENV) .venv-sam .venv-checkov build

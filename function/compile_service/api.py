@@ -1,0 +1,182 @@
+"""HTTP API: routes, CORS, and the one place where domain errors become HTTP responses.
+
+- POST /compile      the latticesurgery.com web client's contract (body: a JSON *string*; errors
+                     as plain text, which the client shows as is).
+- POST /v2/compile   the clean API (JSON object; errors as {"error": {"code", "message"}}).
+- GET  /health       what is deployed and its limits.
+- GET  /v2/openapi.json  the OpenAPI document of all of the above.
+"""
+
+import os
+import platform
+from http import HTTPStatus
+from pathlib import Path
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
+
+from compile_service import compiler, encoding, payloads, service
+from compile_service.errors import BodyTooLarge, ServiceError
+from compile_service.settings import load_identity, load_limits
+
+SERVICE = "lattice-surgery-compiler"
+OPENAPI_FILE = Path(__file__).with_name("openapi.json")
+LEGACY_PATH = "/compile"
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace="LatticeSurgery", service=SERVICE)
+tracer = Tracer(service=SERVICE)
+limits = load_limits()
+identity = load_identity()
+
+cors = CORSConfig(
+    allow_origin=os.environ.get("LSC_CORS_ORIGIN", "https://latticesurgery.com"),
+    extra_origins=[o for o in os.environ.get("LSC_CORS_EXTRA_ORIGINS", "").split(",") if o],
+    allow_headers=["Content-Type", "Accept-Encoding"],
+    expose_headers=["X-Compiler-Commit", "X-Simulator", "X-Compile-Seconds", "X-Request-Id"],
+    max_age=600,
+)
+app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
+
+
+def _body() -> bytes:
+    event = app.current_event
+    raw = event.decoded_body or ""
+    body = raw.encode() if isinstance(raw, str) else raw
+    if len(body) > limits.max_body_bytes:
+        raise BodyTooLarge(
+            f"the request body is {len(body)} bytes; this service accepts at most "
+            f"{limits.max_body_bytes}"
+        )
+    return body
+
+
+def _headers(outcome: service.Outcome) -> dict[str, str]:
+    return {
+        "X-Compiler-Commit": str(compiler.info().get("compiler_commit", "missing")),
+        "X-Simulator": "NOOP",
+        "X-Compile-Seconds": f"{outcome.seconds:.3f}",
+        "X-Request-Id": _request_id(),
+    }
+
+
+def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
+    """200 with `body`, gzipped when the client takes it and it pays, within Lambda's limit."""
+    gzip_ok = encoding.accepts_gzip(app.current_event.headers.get("accept-encoding"))
+    sent, gzipped = encoding.fit(body, gzip_ok=gzip_ok, limit=limits.max_response_bytes)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    metrics.add_metric(name="ResponseBytes", unit=MetricUnit.Bytes, value=len(sent))
+    return Response(HTTPStatus.OK, JSON, sent, headers=headers, compress=False)
+
+
+@app.post(LEGACY_PATH, cors=True)
+@tracer.capture_method
+def compile_legacy() -> Response[str]:
+    request = payloads.decode(_body(), payloads.LegacyCompileRequest)
+    outcome = service.compile_for_web_client(
+        request.circuit, request.apply_litinski_transform, limits
+    )
+    _count_success(outcome)
+    return _sized_response(encoding.as_json_string(outcome.document), _headers(outcome))
+
+
+@app.post("/v2/compile", cors=True)
+@tracer.capture_method
+def compile_v2() -> Response[str]:
+    request = payloads.decode(_body(), payloads.CompileRequest)
+    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits)
+    _count_success(outcome)
+    extra = {
+        "compiler": {
+            "commit": compiler.info().get("compiler_commit", "missing"),
+            "simulator": "NOOP",
+        },
+        "stats": {
+            "qubits": outcome.qubits,
+            "gates": outcome.gates,
+            "slices": outcome.slices,
+            "seconds": outcome.seconds,
+        },
+    }
+    return _sized_response(encoding.extend_object(outcome.document, extra), _headers(outcome))
+
+
+@app.get("/health", cors=True)
+def health() -> Response[str]:
+    compiler_info = compiler.info()
+    document = {
+        "status": "ok" if compiler.available() else "degraded",
+        "compiler": compiler_info,
+        "python": platform.python_version(),
+        "build": {
+            "git_commit": identity.git_commit,
+            "image": identity.image,
+            "function_version": identity.function_version,
+        },
+        "limits": limits.as_dict(),
+    }
+    status = HTTPStatus.OK if compiler.available() else HTTPStatus.SERVICE_UNAVAILABLE
+    return Response(status, JSON, encoding.encode(document).decode())
+
+
+@app.get("/v2/openapi.json", cors=True)
+def openapi() -> Response[str]:
+    return Response(HTTPStatus.OK, JSON, OPENAPI_FILE.read_text())
+
+
+def _count_success(outcome: service.Outcome) -> None:
+    metrics.add_metric(name="Compiled", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="CompileSeconds", unit=MetricUnit.Seconds, value=outcome.seconds)
+    metrics.add_metric(name="CompiledQubits", unit=MetricUnit.Count, value=outcome.qubits)
+
+
+def _request_id() -> str:
+    context = getattr(app, "lambda_context", None)
+    return getattr(context, "aws_request_id", None) or "local"
+
+
+def _error(status: int, code: str, message: str) -> Response[str]:
+    """The one mapping of failures to HTTP: plain text for the web client, JSON for /v2."""
+    headers = {"X-Request-Id": _request_id()}
+    if _is_legacy():
+        return Response(status, TEXT, message + "\n", headers=headers)
+    body = {"error": {"code": code, "message": message, "request_id": _request_id()}}
+    return Response(status, JSON, encoding.encode(body).decode(), headers=headers)
+
+
+def _is_legacy() -> bool:
+    path = app.current_event.path.rstrip("/")
+    return path.endswith(LEGACY_PATH) and "/v2/" not in path
+
+
+@app.exception_handler(ServiceError)
+def service_error(exc: ServiceError) -> Response[str]:
+    logger.info("request refused", extra={"code": exc.code, "status": exc.status})
+    metrics.add_metric(name=f"Refused_{exc.code}", unit=MetricUnit.Count, value=1)
+    return _error(exc.status, exc.code, exc.message)
+
+
+@app.not_found
+def not_found(exc: NotFoundError) -> Response[str]:
+    event = app.current_event
+    return _error(
+        HTTPStatus.NOT_FOUND,
+        "not_found",
+        f"no route {event.http_method} {event.path}; see GET /v2/openapi.json",
+    )
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception) -> Response[str]:
+    logger.exception("unexpected error")
+    metrics.add_metric(name="Unexpected", unit=MetricUnit.Count, value=1)
+    return _error(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal_error",
+        f"internal error; quote request id {_request_id()} when reporting it",
+    )

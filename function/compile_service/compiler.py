@@ -1,0 +1,108 @@
+"""Adapter over lsqecc: the only module that imports it.
+
+lsqecc is imported once, when this module loads (on Lambda: during init, which runs at full CPU).
+If it is not installed (an empty compiler submodule at build time) the service still starts and
+answers 503 on compile routes, saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from compile_service.errors import CompileFailed, CompilerUnavailable
+
+logger = Logger(child=True)
+
+MISSING_HINT = (
+    "the lattice-surgery compiler is not installed in this build: the compiler/ submodule was "
+    "empty. Run `git submodule update --init --recursive`, then rebuild (make serve / make bundle)"
+)
+INFO_FILE = "compiler_info.json"
+
+try:  # pragma: no branch - which arm runs depends on the build
+    import lsqecc.simulation.logical_patch_state_simulation as _lssim
+    from lsqecc.pipeline import lattice_surgery_compilation_pipeline as _pipeline
+
+    _IMPORT_ERROR: str | None = None
+except ImportError as exc:  # the submodule was empty when this build was made
+    _pipeline = None
+    _lssim = None
+    _IMPORT_ERROR = str(exc)
+
+# Upstream messages and what they mean to someone who wrote the circuit.
+_KNOWN_MESSAGES = {
+    "Standard library not included": "add 'include \"qelib1.inc\";' to the circuit",
+    "Program must have exactly one quantum register": "use exactly one qreg",
+    "Unsupported pauli rotation angle": "use rotation angles of ±pi/4, ±pi/2 or pi",
+    "Could not allocate ancilla": "the layout has no free ancilla for an operation; "
+    "try fewer simultaneous multi-qubit operations",
+    "reduce() of empty iterable": "the circuit has no gates to compile",
+    "Unknown gate name": "the gate is not supported by the compiler",
+    "First directive must be": "start the circuit with 'OPENQASM 2.0;'",
+}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    slices: list[Any]
+    text: str
+
+
+def available() -> bool:
+    return _pipeline is not None
+
+
+def info() -> dict[str, Any]:
+    """What compiler this build carries: commits and patches, or status "missing"."""
+    if not available():
+        return {"status": "missing", "compiler_commit": "missing", "reason": MISSING_HINT}
+    spec = importlib.util.find_spec("lsqecc")
+    if spec is None or spec.origin is None:  # pragma: no cover - lsqecc imported above
+        return {"status": "ok", "compiler_commit": "unknown"}
+    info_path = Path(spec.origin).resolve().parents[1] / INFO_FILE
+    try:
+        recorded = json.loads(info_path.read_text())
+    except (OSError, ValueError):
+        recorded = {"compiler_commit": "unknown"}
+    return {"status": "ok", **recorded}
+
+
+def compile_qasm(source: str, litinski_transform: bool) -> Compiled:
+    """Run lsqecc with the NOOP simulator (see README) and map its failures to CompileFailed."""
+    if _pipeline is None or _lssim is None:
+        raise CompilerUnavailable(MISSING_HINT)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            slices, text = _pipeline.compile_str(
+                source, litinski_transform, simulation_type=_lssim.SimulatorType.NOOP
+            )
+    except (Exception, RecursionError) as exc:
+        raise CompileFailed(_explain(exc)) from exc
+    finally:
+        _log_printed(printed.getvalue())
+    return Compiled(slices=slices, text=text)
+
+
+def _explain(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())[:300] or type(exc).__name__
+    for needle, advice in _KNOWN_MESSAGES.items():
+        if needle in message:
+            return f"the compiler rejected the circuit: {message} ({advice})"
+    return f"the compiler could not compile this circuit: {type(exc).__name__}: {message}"
+
+
+def _log_printed(printed: str) -> None:
+    """lsqecc and opensurgery print diagnostics ("PROBLEM!!! ..."); keep them as log lines."""
+    lines = sorted({line.strip() for line in printed.splitlines() if line.strip()})
+    if lines:
+        logger.info("compiler printed diagnostics", extra={"compiler_output": lines[:20]})

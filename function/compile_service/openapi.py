@@ -1,0 +1,142 @@
+"""The OpenAPI document of the app: paths from the Powertools resolver, schemas from the same
+msgspec types the handler decodes with. Generated at build/test time (it needs pydantic, which the
+Lambda bundle does not carry); `lsctl openapi` writes it to openapi.json, which a test keeps in
+sync and GET /v2/openapi.json serves."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+
+from compile_service import payloads
+from compile_service.api import LEGACY_PATH, app
+from compile_service.settings import Limits
+
+
+class Stats(msgspec.Struct):
+    qubits: int
+    gates: int
+    slices: int
+    seconds: float
+
+
+class CompilerUsed(msgspec.Struct):
+    commit: str
+    simulator: str
+
+
+class CompileResult(msgspec.Struct):
+    slices: list[list[list[dict[str, Any] | None]]]
+    compilation_text: str
+    compiler: CompilerUsed
+    stats: Stats
+
+
+class ErrorDetail(msgspec.Struct):
+    code: str
+    message: str
+    request_id: str
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class Health(msgspec.Struct):
+    status: str
+    compiler: dict[str, Any]
+    python: str
+    build: dict[str, str]
+    limits: Limits
+
+
+TYPES = [payloads.LegacyCompileRequest, payloads.CompileRequest, CompileResult, ErrorBody, Health]
+TEXT_ERROR = {"text/plain": {"schema": {"type": "string"}}}
+LEGACY_ERRORS = {
+    str(status): {"description": description, "content": TEXT_ERROR}
+    for status, description in [
+        (400, "not JSON, a wrong field, or invalid OpenQASM (plain-text message)"),
+        (413, "request or result too large (plain-text message)"),
+        (422, "a circuit the compiler cannot handle (plain-text message)"),
+        (503, "this build has no compiler (plain-text message)"),
+        (504, "compiling took longer than the time budget (plain-text message)"),
+    ]
+}
+
+
+def _ref(kind: type) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{kind.__name__}"}
+
+
+def _json(kind: type) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(kind)}}
+
+
+def _v2_errors() -> dict[str, Any]:
+    return {
+        str(status): {"description": description, "content": _json(ErrorBody)}
+        for status, description in [
+            (400, "not JSON, a wrong or unknown field, or invalid OpenQASM"),
+            (413, "request or result too large"),
+            (422, "a circuit the compiler cannot handle, or over the qubit/gate limits"),
+            (503, "this build has no compiler"),
+            (504, "compiling took longer than the time budget"),
+        ]
+    }
+
+
+OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    (LEGACY_PATH, "post"): {
+        "summary": "Compile a circuit (latticesurgery.com web client contract)",
+        "description": "The 200 body is a JSON string whose content is the JSON document "
+        '{"slices": [...], "compilation_text": "..."}: parse it twice. Errors are plain text.',
+        "requestBody": {"required": True, "content": _json(payloads.LegacyCompileRequest)},
+        "responses": {
+            "200": {
+                "description": "the result document, encoded as a JSON string",
+                "content": {"application/json": {"schema": {"type": "string"}}},
+            },
+            **LEGACY_ERRORS,
+        },
+    },
+    ("/v2/compile", "post"): {
+        "summary": "Compile a circuit",
+        "requestBody": {"required": True, "content": _json(payloads.CompileRequest)},
+        "responses": {
+            "200": {"description": "slices, text, compiler and stats", "content": _json(CompileResult)},
+            **_v2_errors(),
+        },
+    },
+    ("/health", "get"): {
+        "summary": "What is deployed, and its limits",
+        "responses": {
+            "200": {"description": "healthy", "content": _json(Health)},
+            "503": {"description": "no compiler in this build", "content": _json(Health)},
+        },
+    },
+    ("/v2/openapi.json", "get"): {
+        "summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    spec = app.get_openapi_schema(
+        title="Lattice Surgery Compiler API",
+        version="2.0.0",
+        summary="Compiles OpenQASM 2.0 circuits into lattice-surgery slices",
+    ).model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec.pop("servers", None)
+    for (path, method), operation in OPERATIONS.items():
+        generated = spec["paths"][path][method]
+        spec["paths"][path][method] = {"operationId": generated["operationId"], **operation}
+    _, components = msgspec.json.schema_components(TYPES, ref_template="#/components/schemas/{name}")
+    spec["components"] = {"schemas": dict(sorted(components.items()))}
+    return spec
+
+
+def render() -> str:
+    return json.dumps(document(), indent=2, sort_keys=False) + "\n"

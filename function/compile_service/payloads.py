@@ -1,0 +1,45 @@
+"""Request bodies of both APIs, decoded strictly: a string "false" is not a boolean."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import msgspec
+
+from compile_service.errors import InvalidRequest
+
+T = TypeVar("T")
+
+
+class LegacyCompileRequest(msgspec.Struct):
+    """POST /compile, as the latticesurgery.com web client sends it. Unknown fields are ignored."""
+
+    circuit: str
+    circuit_source: Literal["str"] = "str"
+    apply_litinski_transform: bool = True
+    # Accepted for compatibility; the service always simulates with NOOP (see README).
+    simulation_method: str | None = None
+
+
+class CompileRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """POST /v2/compile. Unknown fields are rejected so that a misspelt option is not ignored."""
+
+    circuit: str
+    litinski_transform: bool = True
+
+
+def decode(body: bytes, kind: type[T]) -> T:
+    """The request, or InvalidRequest naming the field and what was wrong with it."""
+    if not body.strip():
+        raise InvalidRequest("the request body is empty: send a JSON object with a 'circuit' field")
+    try:
+        return msgspec.json.decode(body, type=kind, strict=True)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(f"invalid request: {_readable(str(exc))}") from None
+    except msgspec.DecodeError as exc:
+        raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
+
+
+def _readable(message: str) -> str:
+    # msgspec says "Expected `bool`, got `str` - at `$.apply_litinski_transform`".
+    return message.replace("`$.", "`").replace(" - at ", " at ")

@@ -1,0 +1,1 @@
+"""lsctl: the one command line for building, shipping and running the compile service."""

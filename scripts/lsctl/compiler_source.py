@@ -1,0 +1,110 @@
+"""The compiler submodule: is it there, which commit, and a patched copy of it.
+
+Patches in patches/ are applied to a copy (never to the submodule checkout), so the submodule
+stays at exactly the pinned upstream commit and `git submodule status` stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsctl.errors import CliError
+from lsctl.paths import COMPILER_DIR, PATCHES_DIR
+
+FIX_HINT = "git submodule update --init --recursive"
+OPENSURGERY = Path("src/lsqecc/external/opensurgery")
+INFO_FILE = "compiler_info.json"
+
+
+class CompilerMissing(CliError):
+    """The compiler/ submodule (or its nested opensurgery submodule) is not checked out."""
+
+
+@dataclass(frozen=True)
+class CompilerSource:
+    root: Path
+    commit: str
+    opensurgery_commit: str
+
+
+def _git_head(path: Path) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise CompilerMissing(f"{path} is not a git checkout: run `{FIX_HINT}`")
+    return result.stdout.strip()
+
+
+def locate(root: Path = COMPILER_DIR) -> CompilerSource:
+    """The checked-out compiler, or CompilerMissing saying how to get it."""
+    if not (root / "src" / "lsqecc").is_dir():
+        raise CompilerMissing(f"the compiler submodule {root} is empty: run `{FIX_HINT}`")
+    if not (root / OPENSURGERY / "resanalysis").is_dir():
+        raise CompilerMissing(
+            f"the nested submodule {root / OPENSURGERY} is empty: run `{FIX_HINT}`"
+        )
+    return CompilerSource(root, _git_head(root), _git_head(root / OPENSURGERY))
+
+
+def patch_files(patches_dir: Path = PATCHES_DIR) -> list[Path]:
+    return sorted(patches_dir.glob("*.patch"))
+
+
+def _git_apply(tree: Path, patch: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    # Inside another git work tree (build/ is inside this repository) `git apply` silently skips
+    # paths outside the enclosing repository's cwd; the ceiling makes `tree` a plain directory.
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tree.resolve().parent)}
+    return subprocess.run(
+        ["git", "apply", "--whitespace=nowarn", *flags, str(patch.resolve())],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def apply_patches(tree: Path, patches: list[Path]) -> None:
+    """Apply each patch to `tree` (a plain directory), failing with the patch's name.
+
+    After applying, a reverse check proves every hunk landed (git apply exits 0 on a patch whose
+    files it skipped).
+    """
+    for patch in patches:
+        result = _git_apply(tree, patch)
+        if result.returncode != 0:
+            raise CliError(f"patch {patch.name} does not apply: {result.stderr.strip()}")
+        if _git_apply(tree, patch, "--check", "--reverse").returncode != 0:
+            raise CliError(f"patch {patch.name} did not change {tree}: check its paths")
+
+
+def prepare(dest: Path, source: CompilerSource | None = None) -> Path:
+    """Copy the compiler's sources to `dest`, apply patches/, and record what went in.
+
+    Returns the directory to put on sys.path (it holds the `lsqecc` package and compiler_info.json).
+    """
+    source = source or locate()
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    shutil.copytree(
+        source.root / "src",
+        dest / "src",
+        ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"),
+    )
+    shutil.copy2(source.root / "LICENSE", dest / "LICENSE")
+    patches = patch_files()
+    apply_patches(dest, patches)
+    info = {
+        "compiler_commit": source.commit,
+        "opensurgery_commit": source.opensurgery_commit,
+        "patches": [p.name for p in patches],
+    }
+    (dest / "src" / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    return dest / "src"
