@@ -1,0 +1,1 @@
+"""AWS helpers shared by the deploy commands: clients, one-line errors, stacks, ECR, Lambda."""

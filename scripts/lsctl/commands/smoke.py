@@ -1,0 +1,74 @@
+"""`lsctl smoke`: check a deployed stage (or any URL) answers /health and compiles the README
+example through /compile and /v2/compile."""
+
+from __future__ import annotations
+
+import argparse
+
+from lsctl import smoke_checks
+from lsctl.aws import session, stacks
+from lsctl.aws.options import AWS_EPILOG, add_region, stack_name, stage_type
+from lsctl.errors import CliError
+
+DEFAULT_SECONDS = 180.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "smoke",
+        help="smoke-test a stage: /health, then the README example via /compile and /v2/compile",
+        description=(
+            "GET /health, then compile the README example through POST /compile (the web "
+            "client's contract: a JSON string holding slices and a compilation text the client "
+            "can split) and POST /v2/compile. Connection errors, 5xx and gateway 403/404 are "
+            "retried with exponential backoff while a new stage warms up; any other wrong answer "
+            "fails at once. Exit 1 with the response shown on failure."
+        ),
+        epilog=AWS_EPILOG,
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--stage", type=stage_type, help="the stage whose ApiUrl output to test (dev, prod, ...)"
+    )
+    target.add_argument("--url", help="base URL to test instead, e.g. http://127.0.0.1:9876")
+    add_region(parser)
+    add_timeout(parser)
+    parser.set_defaults(func=run)
+
+
+def add_timeout(parser: argparse.ArgumentParser, flag: str = "--timeout") -> None:
+    parser.add_argument(
+        flag,
+        type=float,
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"time a warming-up stage gets in all (default {DEFAULT_SECONDS:.0f}; 0: no retry)",
+    )
+
+
+def api_url(stage: str, region: str | None) -> str:
+    cfn = session.client("cloudformation", region)
+    name = stack_name(stage)
+    return stacks.require_outputs(cfn, name, "ApiUrl", hint="deploy it with `lsctl deploy`")[
+        "ApiUrl"
+    ]
+
+
+def check(url: str, seconds: float) -> None:
+    """Run the smoke test against url; CliError with the failing response when it fails."""
+    print(f"smoke test of {url}", flush=True)
+    try:
+        smoke_checks.run(url, total_seconds=seconds, log=_indented)
+    except smoke_checks.SmokeFailure as exc:
+        raise CliError(exc.report()) from None
+    print("smoke test passed", flush=True)
+
+
+def _indented(line: str) -> None:
+    print(f"  {line}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.url or api_url(args.stage, args.region)
+    check(url, args.timeout)
+    return 0

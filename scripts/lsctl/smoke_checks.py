@@ -1,0 +1,222 @@
+"""The smoke test of a deployed (or local) compile service: /health, then the README example
+through POST /compile (the web client's contract) and POST /v2/compile.
+
+While a new stage warms up (a cold start of a large image, a gateway that has not propagated yet)
+it answers with connection errors, 5xx, or 403/404 from the gateway: those are retried with
+exponential backoff within a bounded total time. Any other wrong answer fails at once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# The README's example circuit (the same as tests/conftest.py README_EXAMPLE).
+README_EXAMPLE = (
+    "OPENQASM 2.0;\n"
+    'include "qelib1.inc";\n'
+    "qreg q[2];\n"
+    "h q[0];\ncx q[0],q[1];\nh q[0];\nt q[1];\ns q[0];\nx q[0];\n"
+)
+RETRY_STATUSES = {403, 404, 429, 500, 502, 503, 504}
+REQUEST_SECONDS = 35.0  # API Gateway gives up at 29 s
+BODY_SHOWN = 600
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes  # decoded from gzip if it was sent gzipped
+
+
+class SmokeFailure(Exception):
+    """A check failed; `retry` says whether a warming-up stage could explain it."""
+
+    def __init__(self, check: str, reason: str, response: HttpResponse | None = None) -> None:
+        super().__init__(f"{check}: {reason}")
+        self.check = check
+        self.reason = reason
+        self.response = response
+        self.retry = response is None or response.status in RETRY_STATUSES
+
+    def report(self) -> str:
+        lines = [f"smoke test failed: {self.check}: {self.reason}"]
+        if self.response is not None:
+            lines.append(describe_response(self.response))
+        return "\n".join(lines)
+
+
+def describe_response(response: HttpResponse) -> str:
+    headers = "\n".join(f"  {name}: {value}" for name, value in sorted(response.headers.items()))
+    text = response.body[:BODY_SHOWN].decode("utf-8", errors="replace")
+    more = f"\n  ... ({len(response.body)} bytes in all)" if len(response.body) > BODY_SHOWN else ""
+    return f"HTTP {response.status}\n{headers}\n\n{text}{more}"
+
+
+def request(
+    method: str, url: str, body: Any = None, *, timeout: float = REQUEST_SECONDS
+) -> HttpResponse:
+    """One HTTP request; an HTTP error status is a response, a network failure raises OSError."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Accept-Encoding": "gzip", "User-Agent": "lsctl-smoke"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URL from the user
+            status, raw, got = resp.status, resp.read(), dict(resp.headers.items())
+    except urllib.error.HTTPError as exc:
+        status, raw, got = exc.code, exc.read(), dict(exc.headers.items())
+    if {k.lower(): v for k, v in got.items()}.get("content-encoding", "").lower() == "gzip":
+        raw = gzip.decompress(raw)
+    return HttpResponse(status, got, raw)
+
+
+def _expect_json(check: str, response: HttpResponse) -> Any:
+    if response.status != 200:
+        raise SmokeFailure(check, f"expected HTTP 200, got {response.status}", response)
+    try:
+        return json.loads(response.body)
+    except ValueError as exc:
+        raise SmokeFailure(check, f"the body is not JSON ({exc})", response) from None
+
+
+def web_client_sections(text: str) -> int:
+    """How many sections the latticesurgery.com client reads from compilation_text; raises
+    ValueError where its parser would index past the end (and blank the page)."""
+    pieces = text.split("Circuit")
+    needed = [1, 2]
+    if "Litinski" in text:
+        needed.append(3)
+    if "resource" in text:
+        needed.append(4)
+    for index in needed:
+        if index >= len(pieces):
+            raise ValueError(
+                f"splitting on 'Circuit' gives {len(pieces)} pieces; the web client reads piece "
+                f"{index}"
+            )
+    return len(needed)
+
+
+def _check_document(check: str, document: Any, response: HttpResponse) -> tuple[int, int]:
+    if not isinstance(document, dict):
+        raise SmokeFailure(check, "the document is not a JSON object", response)
+    slices = document.get("slices")
+    if not isinstance(slices, list) or not slices:
+        raise SmokeFailure(check, "'slices' is missing or empty", response)
+    text = document.get("compilation_text")
+    if not isinstance(text, str):
+        raise SmokeFailure(check, "'compilation_text' is missing", response)
+    try:
+        sections = web_client_sections(text)
+    except ValueError as exc:
+        raise SmokeFailure(check, f"compilation_text: {exc}", response) from None
+    return len(slices), sections
+
+
+def check_health(base: str) -> str:
+    check = "GET /health"
+    response = request("GET", f"{base}/health")
+    document = _expect_json(check, response)
+    if not isinstance(document, dict) or document.get("status") != "ok":
+        status = document.get("status") if isinstance(document, dict) else document
+        raise SmokeFailure(check, f"status is {status!r}, not 'ok'", response)
+    commit = str(document.get("compiler", {}).get("compiler_commit", "?"))[:12]
+    return f"ok, compiler {commit}, build {document.get('build', {}).get('git_commit', '?')}"
+
+
+def check_legacy(base: str) -> str:
+    check = "POST /compile"
+    body = {"circuit": README_EXAMPLE, "apply_litinski_transform": True}
+    response = request("POST", f"{base}/compile", body)
+    first = _expect_json(check, response)
+    if not isinstance(first, str):
+        raise SmokeFailure(
+            check, "the body is not a JSON string (the web client parses it twice)", response
+        )
+    try:
+        document = json.loads(first)
+    except ValueError as exc:
+        raise SmokeFailure(check, f"the JSON string does not hold JSON ({exc})", response) from None
+    slices, sections = _check_document(check, document, response)
+    return f"{slices} slices, {sections} compilation-text sections readable by the web client"
+
+
+def check_v2(base: str) -> str:
+    check = "POST /v2/compile"
+    response = request("POST", f"{base}/v2/compile", {"circuit": README_EXAMPLE})
+    document = _expect_json(check, response)
+    slices, _ = _check_document(check, document, response)
+    commit = document.get("compiler", {}).get("commit") if isinstance(document, dict) else None
+    if not commit:
+        raise SmokeFailure(check, "'compiler.commit' is missing", response)
+    stats = document.get("stats")
+    if not isinstance(stats, dict) or stats.get("slices") != slices:
+        raise SmokeFailure(check, "'stats.slices' is missing or disagrees with 'slices'", response)
+    return f"{slices} slices, compiler {str(commit)[:12]}, {stats.get('seconds')} s compiling"
+
+
+CHECKS: list[tuple[str, Callable[[str], str]]] = [
+    ("GET /health", check_health),
+    ("POST /compile", check_legacy),
+    ("POST /v2/compile", check_v2),
+]
+
+
+@dataclass
+class Backoff:
+    """Exponential delays (first, doubling, at most `cap`) until `total` seconds have passed."""
+
+    total: float
+    first: float = 1.0
+    cap: float = 16.0
+    started: float = field(default_factory=time.monotonic)
+    _next: float = 0.0
+
+    def delay(self) -> float | None:
+        """Seconds to sleep before the next try, or None when the time is up."""
+        self._next = self.first if self._next == 0 else min(self._next * 2, self.cap)
+        left = self.total - (time.monotonic() - self.started)
+        if left <= 0:
+            return None
+        return min(self._next, left)
+
+
+def run(
+    base_url: str,
+    *,
+    total_seconds: float = 180.0,
+    log: Log = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Run every check, retrying warm-up failures; raises the last SmokeFailure."""
+    base = base_url.rstrip("/")
+    backoff = Backoff(total_seconds)
+    for label, check in CHECKS:
+        while True:
+            started = time.monotonic()
+            try:
+                summary = check(base)
+            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out
+                failure = SmokeFailure(label, f"no answer from {base}: {exc}")
+            except SmokeFailure as exc:
+                failure = exc
+            else:
+                log(f"{label}: {summary} ({(time.monotonic() - started) * 1000:.0f} ms)")
+                break
+            pause = backoff.delay() if failure.retry else None
+            if pause is None:
+                raise failure
+            log(f"{failure.check}: {failure.reason}; retrying in {pause:.1f} s")
+            sleep(pause)
