@@ -80,9 +80,18 @@ def invoke(monkeypatch: pytest.MonkeyPatch):
     def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
         if body is not None and not isinstance(body, str | bytes):
             body = json.dumps(body)
-        return app.lambda_handler(rest_event(method, path, body, headers), FakeContext())
+        result = app.lambda_handler(rest_event(method, path, body, headers), FakeContext())
+        return with_flat_headers(result)
 
     return call
+
+
+def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:
+    """REST API results carry multiValueHeaders; add a flat `headers` view for assertions."""
+    flat = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        flat[name] = ",".join(values)
+    return {**result, "headers": flat}
 
 
 def free_port() -> int:
@@ -95,7 +104,7 @@ def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except urllib.error.HTTPError:
             return  # it answered (503 without the compiler is an answer)

@@ -19,9 +19,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
 from compile_service.errors import BodyTooLarge, ServiceError
-from compile_service.settings import load_identity, load_limits
+from compile_service.settings import SERVICE, load_identity, load_limits
 
-SERVICE = "lattice-surgery-compiler"
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 LEGACY_PATH = "/compile"
 TEXT = "text/plain; charset=utf-8"
@@ -68,10 +67,12 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
     """200 with `body`, gzipped when the client takes it and it pays, within Lambda's limit."""
     gzip_ok = encoding.accepts_gzip(app.current_event.headers.get("accept-encoding"))
     sent, gzipped = encoding.fit(body, gzip_ok=gzip_ok, limit=limits.max_response_bytes)
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
     metrics.add_metric(name="ResponseBytes", unit=MetricUnit.Bytes, value=len(sent))
-    return Response(HTTPStatus.OK, JSON, sent, headers=headers, compress=False)
+    if gzipped:  # bytes: Powertools sends them base64-encoded with isBase64Encoded
+        headers["Content-Encoding"] = "gzip"
+        return Response(HTTPStatus.OK, JSON, sent, headers=headers, compress=False)
+    # Text stays text, so API Gateway never hands a client base64 it did not ask for.
+    return Response(HTTPStatus.OK, JSON, sent.decode(), headers=headers, compress=False)
 
 
 @app.post(LEGACY_PATH, cors=True)

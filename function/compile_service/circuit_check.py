@@ -28,6 +28,7 @@ SUPPORTED_ANGLES = {
     math.pi / 2: "pi/2",
     math.pi: "pi",
 }
+_HEADER = re.compile(r"\s*OPENQASM\s+2\.0\s*;")
 _INCLUDE = re.compile(r'include\s+"qelib1\.inc"\s*;')
 _REGISTER_MEASURE = re.compile(r"\bmeasure\s+[A-Za-z_]\w*\s*->")
 _COMMENT = re.compile(r"//[^\n]*")
@@ -46,9 +47,11 @@ def check(source: str, limits: Limits) -> CheckedCircuit:
     if not source.strip():
         raise InvalidCircuit("the circuit is empty: send an OpenQASM 2.0 program")
     code = _COMMENT.sub("", source)
+    if not _HEADER.match(code):
+        raise InvalidCircuit("the circuit must start with 'OPENQASM 2.0;' (OpenQASM 2.0 only)")
     if not _INCLUDE.search(code):
         raise UnsupportedCircuit(
-            'the circuit must include the standard library: add \'include "qelib1.inc";\''
+            "the circuit must include the standard library: add 'include \"qelib1.inc\";'"
         )
     circuit = _parse(source)
     if len(circuit.qregs) != 1:
@@ -77,7 +80,8 @@ def check(source: str, limits: Limits) -> CheckedCircuit:
 
 def _parse(source: str) -> QuantumCircuit:
     try:
-        return qasm2.loads(source)
+        # The gate set lsqecc's own parser knows (qelib1.inc plus qiskit's legacy extras).
+        return qasm2.loads(source, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     except qasm2.QASM2ParseError as exc:
         raise InvalidCircuit(f"invalid OpenQASM 2.0: {_one_line(exc)}") from None
     except (ValueError, OverflowError, ZeroDivisionError, RecursionError) as exc:

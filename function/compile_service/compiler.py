@@ -11,7 +11,6 @@ import contextlib
 import importlib.util
 import io
 import json
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from compile_service.errors import CompileFailed, CompilerUnavailable
+from compile_service.settings import SERVICE
 
-logger = Logger(child=True)
+logger = Logger(service=SERVICE, child=True)
 
 MISSING_HINT = (
     "the lattice-surgery compiler is not installed in this build: the compiler/ submodule was "

@@ -19,7 +19,7 @@ from compile_service.errors import CompileTimeout
 
 
 class _Expired(BaseException):
-    """Raised inside the compile; a BaseException so the compiler's `except Exception` can't eat it."""
+    """Raised inside the compile; a BaseException so `except Exception` in lsqecc can't eat it."""
 
 
 def _message(seconds: float) -> str:

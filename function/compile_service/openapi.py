@@ -105,7 +105,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Compile a circuit",
         "requestBody": {"required": True, "content": _json(payloads.CompileRequest)},
         "responses": {
-            "200": {"description": "slices, text, compiler and stats", "content": _json(CompileResult)},
+            "200": {
+                "description": "slices, text, compiler and stats",
+                "content": _json(CompileResult),
+            },
             **_v2_errors(),
         },
     },
@@ -133,7 +136,9 @@ def document() -> dict[str, Any]:
     for (path, method), operation in OPERATIONS.items():
         generated = spec["paths"][path][method]
         spec["paths"][path][method] = {"operationId": generated["operationId"], **operation}
-    _, components = msgspec.json.schema_components(TYPES, ref_template="#/components/schemas/{name}")
+    _, components = msgspec.json.schema_components(
+        TYPES, ref_template="#/components/schemas/{name}"
+    )
     spec["components"] = {"schemas": dict(sorted(components.items()))}
     return spec
 

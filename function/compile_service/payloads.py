@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Literal
 
 import msgspec
 
 from compile_service.errors import InvalidRequest
-
-T = TypeVar("T")
 
 
 class LegacyCompileRequest(msgspec.Struct):
@@ -28,7 +26,7 @@ class CompileRequest(msgspec.Struct, forbid_unknown_fields=True):
     litinski_transform: bool = True
 
 
-def decode(body: bytes, kind: type[T]) -> T:
+def decode[T](body: bytes, kind: type[T]) -> T:
     """The request, or InvalidRequest naming the field and what was wrong with it."""
     if not body.strip():
         raise InvalidRequest("the request body is empty: send a JSON object with a 'circuit' field")

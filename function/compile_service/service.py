@@ -11,9 +11,9 @@ from aws_lambda_powertools import Logger
 from compile_service import circuit_check, compiler, encoding, legacy_text
 from compile_service.deadline import budget
 from compile_service.errors import UnsupportedCircuit
-from compile_service.settings import Limits
+from compile_service.settings import SERVICE, Limits
 
-logger = Logger(child=True)
+logger = Logger(service=SERVICE, child=True)
 
 
 @dataclass(frozen=True)

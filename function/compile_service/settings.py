@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
+SERVICE = "lattice-surgery-compiler"
+
 # Lambda's synchronous response payload limit, in bytes (API Gateway proxy, base64 included).
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 

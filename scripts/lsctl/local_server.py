@@ -110,7 +110,7 @@ class Workers:
             }
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
@@ -140,7 +140,7 @@ def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     server = ThreadingHTTPServer((host, port), Handler)

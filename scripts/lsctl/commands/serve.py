@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+from pathlib import Path
 
 from lsctl import local_server
+from lsctl.paths import PATCHED_COMPILER_DIR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +21,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=9876, help="port (default 9876)")
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 2, help="handler processes (default: cores)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="handler processes (default: cores)",
+    )
+    parser.add_argument(
+        "--compiler-dir",
+        type=Path,
+        default=PATCHED_COMPILER_DIR,
+        help="patched compiler copy to serve (default build/compiler, made by prepare-compiler)",
     )
     parser.add_argument(
         "--env",
@@ -30,9 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _stop)  # stop cleanly, workers included, on `kill`
     env = {**local_server.LOCAL_ENV, **dict(item.split("=", 1) for item in args.env)}
-    workers = local_server.Workers(args.workers, local_server.handler_paths(), env)
+    workers = local_server.Workers(args.workers, local_server.handler_paths(args.compiler_dir), env)
     state = workers.warm()
     server = local_server.make_server(args.host, args.port, workers)
     host, port = server.server_address[:2]

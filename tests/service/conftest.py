@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.service.recorded import SIMULATOR, RecordedPipeline
+
+
+@pytest.fixture
+def recorded_compiler(monkeypatch: pytest.MonkeyPatch) -> RecordedPipeline:
+    """The compiler adapter answering with recorded real outputs (works without compiler/)."""
+    from compile_service import compiler
+
+    pipeline = RecordedPipeline()
+    monkeypatch.setattr(compiler, "_pipeline", pipeline)
+    monkeypatch.setattr(compiler, "_lssim", SIMULATOR)
+    return pipeline
+
+
+@pytest.fixture
+def no_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter as in a build whose compiler submodule was empty."""
+    from compile_service import compiler
+
+    monkeypatch.setattr(compiler, "_pipeline", None)
+    monkeypatch.setattr(compiler, "_lssim", None)
+
+
+@pytest.fixture
+def set_limits(monkeypatch: pytest.MonkeyPatch):
+    """Change the handler's limits for one test: set_limits(max_qubits=3)."""
+    from compile_service import api
+
+    def change(**values: float) -> None:
+        monkeypatch.setattr(api, "limits", dataclasses.replace(api.limits, **values))
+
+    return change
+
+
+@pytest.fixture
+def log_records(monkeypatch: pytest.MonkeyPatch):
+    """The service's structured log lines, as parsed JSON (read after the calls)."""
+    import io
+    import json
+    import logging
+
+    from compile_service.settings import SERVICE
+
+    buffer = io.StringIO()
+    for handler in logging.getLogger(SERVICE).handlers:
+        monkeypatch.setattr(handler, "stream", buffer)
+    return lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]

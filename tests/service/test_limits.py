@@ -1,0 +1,108 @@
+"""Limits set by environment variables answer 4xx/5xx with a message, never a Lambda error."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+
+import pytest
+
+from compile_service.deadline import budget
+from compile_service.errors import CompileTimeout
+from compile_service.settings import load_limits
+from tests.service.recorded import circuit
+
+
+def error_of(result: dict) -> dict:
+    return json.loads(result["body"])["error"]
+
+
+def test_body_size(invoke, recorded_compiler, set_limits):
+    set_limits(max_body_bytes=1000)
+    result = invoke("POST", "/v2/compile", {"circuit": "x" * 2000})
+    assert result["statusCode"] == 413
+    assert "at most 1000" in error_of(result)["message"]
+
+
+def test_qubit_limit(invoke, recorded_compiler, set_limits):
+    set_limits(max_qubits=1)
+    result = invoke("POST", "/v2/compile", {"circuit": circuit("bell_pair")})
+    assert result["statusCode"] == 422
+    assert error_of(result)["code"] == "circuit_too_large"
+    assert "2 qubits" in error_of(result)["message"]
+
+
+def test_gate_limit(invoke, recorded_compiler, set_limits):
+    set_limits(max_gates=3)
+    result = invoke("POST", "/compile", {"circuit": circuit("readme_example")})
+    assert result["statusCode"] == 422
+    assert "6 operations" in result["body"] and "at most 3" in result["body"]
+
+
+def test_response_limit_without_gzip_says_to_send_accept_encoding(
+    invoke, recorded_compiler, set_limits
+):
+    set_limits(max_response_bytes=10_000)
+    result = invoke("POST", "/compile", {"circuit": circuit("readme_example")})
+    assert result["statusCode"] == 413
+    assert "Accept-Encoding: gzip" in result["body"]
+
+
+def test_response_limit_is_met_by_gzip(invoke, recorded_compiler, set_limits):
+    set_limits(max_response_bytes=10_000)
+    result = invoke(
+        "POST", "/compile", {"circuit": circuit("readme_example")}, {"Accept-Encoding": "gzip"}
+    )
+    assert result["statusCode"] == 200
+    assert len(result["body"]) <= 10_000
+
+
+def test_response_too_large_even_gzipped(invoke, recorded_compiler, set_limits):
+    set_limits(max_response_bytes=500)
+    result = invoke(
+        "POST", "/v2/compile", {"circuit": circuit("readme_example")}, {"Accept-Encoding": "gzip"}
+    )
+    assert result["statusCode"] == 413
+    assert "still" in error_of(result)["message"] and "gzipped" in error_of(result)["message"]
+
+
+def test_time_budget_interrupts_a_running_compile():
+    started = time.monotonic()
+    with pytest.raises(CompileTimeout, match=r"0\.2 s budget"), budget(0.2):
+        while True:  # a compile that never ends
+            sum(range(1000))
+    assert time.monotonic() - started < 1.5
+
+
+def test_time_budget_cannot_be_swallowed_by_the_compilers_except_exception():
+    with pytest.raises(CompileTimeout), budget(0.1):
+        while True:
+            with contextlib.suppress(Exception):  # lsqecc catches broadly in places
+                sum(range(1000))
+
+
+def test_time_budget_off_the_main_thread_is_checked_afterwards():
+    import threading
+
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with budget(0.05):
+                time.sleep(0.1)
+        except CompileTimeout as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert outcome
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LSC_MAX_QUBITS", "7")
+    monkeypatch.setenv("LSC_COMPILE_SECONDS", "3.5")
+    limits = load_limits()
+    assert limits.max_qubits == 7 and limits.compile_seconds == 3.5
+    assert limits.max_response_bytes < 6 * 1024 * 1024

@@ -1,0 +1,117 @@
+"""Every bad input gets a 4xx naming the problem before the compiler sees it (real qiskit)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+
+def program(body: str, registers: str = "qreg q[3];\ncreg c[3];\n") -> str:
+    return HEADER + registers + body
+
+
+CASES = [
+    # (id, circuit, status, code, words in the message)
+    ("empty", "", 400, "invalid_circuit", "empty"),
+    ("blank", "  \n ", 400, "invalid_circuit", "empty"),
+    ("not qasm", "hello world", 400, "invalid_circuit", "OPENQASM 2.0;"),
+    ("syntax", program("h q[0]\n"), 400, "invalid_circuit", "invalid OpenQASM"),
+    ("undefined register", program("h r[0];\n"), 400, "invalid_circuit", "invalid OpenQASM"),
+    ("index out of range", program("h q[7];\n"), 400, "invalid_circuit", "invalid OpenQASM"),
+    ("no header", 'include "qelib1.inc";\nqreg q[1];\nh q[0];\n', 400, "", "OPENQASM 2.0;"),
+    ("OPENQASM 3", 'OPENQASM 3.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', 400, "", "2.0"),
+    ("no include", "OPENQASM 2.0;\nqreg q[1];\nh q[0];\n", 422, "unsupported_circuit", "qelib1"),
+    (
+        "include in comment",
+        'OPENQASM 2.0;\n// include "qelib1.inc";\nqreg q[1];\n',
+        422,
+        "",
+        "qelib1",
+    ),
+    ("y", program("y q[0];\n"), 422, "unsupported_circuit", "'y'"),
+    ("swap", program("swap q[0],q[1];\n"), 422, "unsupported_circuit", "'swap'"),
+    ("u3", program("u3(0,0,pi/4) q[0];\n"), 422, "unsupported_circuit", "'u3'"),
+    ("id", program("id q[0];\n"), 422, "unsupported_circuit", "'id'"),
+    ("reset", program("reset q[0];\n"), 422, "unsupported_circuit", "'reset'"),
+    ("rz 0.3", program("rz(0.3) q[0];\n"), 422, "unsupported_circuit", "rz(0.3)"),
+    ("rz 3pi/4", program("rz(3*pi/4) q[0];\n"), 422, "unsupported_circuit", "pi/4"),
+    ("rz 2pi", program("rz(2*pi) q[0];\n"), 422, "unsupported_circuit", "rz(6.28319)"),
+    ("rx pi/8", program("rx(pi/8) q[0];\n"), 422, "unsupported_circuit", "rx("),
+    ("if", program("if(c==1) x q[0];\n"), 422, "unsupported_circuit", "'if'"),
+    (
+        "custom gate",
+        program("gate mygate a { h a; t a; }\nmygate q[0];\n"),
+        422,
+        "unsupported_circuit",
+        "'mygate'",
+    ),
+    ("no gates", program(""), 422, "unsupported_circuit", "no gates"),
+    ("barrier only", program("barrier q;\n"), 422, "unsupported_circuit", "no gates"),
+    ("two qregs", program("h q[0];\n", "qreg q[1];\nqreg r[1];\n"), 422, "", "exactly one"),
+    ("no qreg", program("", "creg c[1];\n"), 422, "unsupported_circuit", "exactly one"),
+    ("register measure", program("h q[0];\nmeasure q -> c;\n"), 422, "", "one qubit at a time"),
+    ("division by zero", program("rz(1/0) q[0];\n"), 400, "invalid_circuit", "invalid OpenQASM"),
+]
+
+
+@pytest.mark.parametrize(
+    ("circuit", "status", "code", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_v2_rejects_with_json_error(invoke, recorded_compiler, circuit, status, code, words):
+    result = invoke("POST", "/v2/compile", {"circuit": circuit})
+
+    assert result["statusCode"] == status, result["body"]
+    error = json.loads(result["body"])["error"]
+    assert error["message"] and words in error["message"]
+    if code:
+        assert error["code"] == code
+    assert recorded_compiler.calls == []  # refused before the compiler ran
+
+
+@pytest.mark.parametrize(
+    ("circuit", "status", "words"), [(c[1], c[2], c[4]) for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_legacy_rejects_with_plain_text(invoke, recorded_compiler, circuit, status, words):
+    result = invoke("POST", "/compile", {"circuit_source": "str", "circuit": circuit})
+
+    assert result["statusCode"] == status
+    assert result["headers"]["Content-Type"].startswith("text/plain")
+    assert words in result["body"] and "Traceback" not in result["body"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"circuit": "x", "apply_litinski_transform": True}, "unknown field"),
+        ({"circuit": "x", "litinski_transform": "yes"}, "Expected `bool`"),
+        ({"litinski_transform": True}, "missing required field `circuit`"),
+        ("{", "not valid JSON"),
+    ],
+)
+def test_v2_request_errors(invoke, body, words):
+    result = invoke("POST", "/v2/compile", body)
+    assert result["statusCode"] == 400
+    error = json.loads(result["body"])["error"]
+    assert error["code"] == "invalid_request" and words in error["message"]
+
+
+@pytest.mark.parametrize("name", ["Circuit", "myLitinski"])
+def test_legacy_refuses_register_names_that_break_the_client(invoke, recorded_compiler, name):
+    circuit = HEADER + f"qreg q[1];\ncreg c{name}[1];\nh q[0];\n"
+    result = invoke("POST", "/compile", {"circuit": circuit})
+    assert result["statusCode"] == 422 and "rename the register" in result["body"]
+
+
+def test_supported_rotation_angles_pass_validation(invoke, recorded_compiler):
+    from compile_service.circuit_check import check
+    from compile_service.settings import load_limits
+
+    body = "".join(
+        f"rz({a}) q[0];\nrx({a}) q[1];\nu1({a}) q[2];\n"
+        for a in ["pi/4", "-pi/4", "pi/2", "-pi/2", "pi", "0.7853981633974483"]
+    )
+    checked = check(program(body + "measure q[0] -> c[0];\n"), load_limits())
+    assert checked.gates == 19 and checked.qubits == 3
