@@ -1,0 +1,586 @@
+"""Assemble the Lambda task root (`lsctl build`): what the Dockerfile copies into /var/task.
+
+    app.py, compile_service/       the handler (function/)
+    lsqecc/, compiler_info.json    the patched compiler (lsctl.compiler_source.prepare), if present
+    everything else                requirements/runtime.txt installed for Lambda's platform
+
+Steps, each one measured in the report (build/bundle-report.json):
+1. install the locked requirements for CPython 3.12 on manylinux_2_28 x86_64 (Lambda's python3.12
+   image is Amazon Linux 2023, glibc 2.34) from wheels only, hash-checked, so any host produces the
+   same files;
+2. prune what is never imported at run time: test suites, benchmarks, type stubs, C headers and
+   sources, static libraries, and botocore's service models except X-Ray's (botocore stays: the
+   X-Ray SDK imports it at start-up; no code here creates any other AWS client);
+3. `strip --strip-debug` the shared libraries that carry debug sections (only those: stripping an
+   auditwheel-patched library without them can corrupt it, as happened with scipy's OpenBLAS), and
+   keep a stripped file only if it still loads;
+4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
+   the image), recorded as if compiled in /var/task;
+5. verify in a clean interpreter with only the bundle on sys.path and multiprocessing semaphores
+   failing as on Lambda: the handler imports, answers /health and, with the compiler, compiles the
+   README example; nothing is written into the bundle (stale bytecode or a package writing next to
+   itself would fail on Lambda's read-only /var/task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsctl import compiler_source
+from lsctl.errors import CliError
+from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR
+
+LAMBDA_TASK_ROOT = "/var/task"
+PYTHON_VERSION = "3.12"
+UV_PLATFORM = "x86_64-manylinux_2_28"
+PIP_PLATFORM = "manylinux_2_28_x86_64"
+RUNTIME_REQUIREMENTS = REQUIREMENTS_DIR / "runtime.txt"
+
+# Directory names inside packages that nothing imports at run time.
+PRUNE_DIR_NAMES = {"tests": "test suites", "benchmarks": "benchmarks"}
+# File suffixes only compilers and type checkers read.
+PRUNE_SUFFIXES = {
+    ".pyi": "type stubs",
+    ".pxd": "C/Cython sources and headers",
+    ".pyx": "C/Cython sources and headers",
+    ".pxi": "C/Cython sources and headers",
+    ".h": "C/Cython sources and headers",
+    ".hpp": "C/Cython sources and headers",
+    ".c": "C/Cython sources and headers",
+    ".cpp": "C/Cython sources and headers",
+    ".a": "static libraries",
+}
+# botocore is needed (aws_xray_sdk imports it) but only the X-Ray model can ever be loaded.
+BOTOCORE_MODELS_KEPT = {"xray"}
+
+SMOKE_CIRCUIT = (
+    "OPENQASM 2.0;\n"
+    'include "qelib1.inc";\n'
+    "qreg q[2];\n"
+    "h q[0];\ncx q[0],q[1];\nh q[0];\nt q[1];\ns q[0];\nx q[0];\n"
+)
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    """What went into the bundle and what it weighs; written as JSON beside it."""
+
+    bundle: str
+    compiler: dict[str, Any]
+    git_commit: str
+    inputs: dict[str, str]
+    platform: str = UV_PLATFORM
+    python_version: str = PYTHON_VERSION
+    pruned_bytes: dict[str, int] = field(default_factory=dict)
+    stripped: list[dict[str, Any]] = field(default_factory=list)
+    packages: list[dict[str, Any]] = field(default_factory=list)
+    total_bytes: int = 0
+    bytecode_bytes: int = 0
+    files: int = 0
+    digest: str = ""
+    verification: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["total_mb"] = round(self.total_bytes / 1e6, 1)
+        return data
+
+
+def report_path(out: Path) -> Path:
+    """build/bundle → build/bundle-report.json."""
+    return out.with_name(f"{out.name}-report.json")
+
+
+def build(
+    out: Path,
+    *,
+    require_compiler: bool = False,
+    compiler_root: Path = COMPILER_DIR,
+    log: Log = print,
+) -> Report:
+    """Build the bundle into `out` (replaced only once the new one is verified)."""
+    if sys.version_info[:2] != (3, 12):
+        raise CliError(f"build the bundle with Python {PYTHON_VERSION} (bytecode is per version)")
+    try:
+        source: compiler_source.CompilerSource | None = compiler_source.locate(compiler_root)
+    except compiler_source.CompilerMissing as exc:
+        if require_compiler:
+            raise
+        source, missing = None, str(exc)
+    out = out.resolve()
+    stage = out.with_name(f"{out.name}.tmp")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    report = Report(
+        bundle=str(out),
+        compiler={"status": "missing", "reason": missing} if source is None else {},
+        git_commit=_git_commit(),
+        inputs={"requirements_sha256": _sha256(RUNTIME_REQUIREMENTS.read_bytes())},
+    )
+    if source is None:
+        report.warnings.append(
+            f"the compiler is missing ({missing}): the bundle's compile routes will answer 503"
+        )
+    try:
+        _assemble(stage, source, report, log)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    stage.rename(out)
+    measure(out, report)
+    report_path(out).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    return report
+
+
+def _assemble(
+    stage: Path, source: compiler_source.CompilerSource | None, report: Report, log: Log
+) -> None:
+    clock = _Clock(report)
+    with clock("install"):
+        install_requirements(stage, log)
+    with clock("copy"):
+        copy_function(stage)
+        if source is not None:
+            report.compiler = add_compiler(stage, source)
+    with clock("prune"):
+        report.pruned_bytes = prune(stage)
+    with clock("strip"):
+        report.stripped = strip_debug_symbols(stage, report.warnings)
+    with clock("bytecode"):
+        compile_bytecode(stage)
+    normalise(stage, _source_date_epoch())
+    with clock("verify"):
+        report.verification = verify(stage, compile_expected=source is not None)
+
+
+class _Clock:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def __call__(self, step: str) -> _Clock:
+        self.step = step
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.report.seconds[self.step] = round(time.perf_counter() - self.started, 2)
+
+
+# 1. install --------------------------------------------------------------------------------
+
+
+def install_command(target: Path, offline: bool) -> list[str]:
+    """uv (in the same venv as this CLI) when there is one, else pip: same platform, same hashes."""
+    uv = Path(sys.executable).with_name("uv")
+    if uv.exists():
+        command = [str(uv), "pip", "install", "--quiet", "--target", str(target)]
+        command += ["--python-platform", UV_PLATFORM, "--python-version", PYTHON_VERSION]
+        # copy, not hard links into uv's cache: strip must never edit the cache's files.
+        command += ["--only-binary", ":all:", "--link-mode", "copy", "--no-compile"]
+        command += ["--offline"] if offline else []
+    else:
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target)]
+        command += ["--platform", PIP_PLATFORM, "--python-version", PYTHON_VERSION]
+        command += ["--implementation", "cp", "--only-binary=:all:", "--no-compile"]
+        command += ["--disable-pip-version-check"]
+    return [*command, "--require-hashes", "--no-deps", "-r", str(RUNTIME_REQUIREMENTS)]
+
+
+def install_requirements(target: Path, log: Log) -> None:
+    """Install from the local cache when it has every wheel (no network), else from the index."""
+    cached = install_command(target, offline=True)
+    if "--offline" not in cached or subprocess.run(cached, capture_output=True).returncode != 0:
+        log("installing requirements/runtime.txt from the package index")
+        online = subprocess.run(install_command(target, False), capture_output=True, text=True)
+        if online.returncode != 0:
+            raise CliError(f"installing requirements/runtime.txt failed: {online.stderr.strip()}")
+    (target / ".lock").unlink(missing_ok=True)  # uv's lock file for --target
+
+
+# 2. sources --------------------------------------------------------------------------------
+
+
+def _ignore_caches(directory: str, names: list[str]) -> set[str]:
+    return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+
+
+def copy_function(stage: Path) -> None:
+    shutil.copy2(FUNCTION_DIR / "app.py", stage / "app.py")
+    shutil.copytree(
+        FUNCTION_DIR / "compile_service", stage / "compile_service", ignore=_ignore_caches
+    )
+
+
+def add_compiler(stage: Path, source: compiler_source.CompilerSource) -> dict[str, Any]:
+    """The patched `lsqecc` and its compiler_info.json (compile_service.compiler.info reads it
+    from the directory that holds the package)."""
+    with tempfile.TemporaryDirectory(prefix="lsqecc-") as tmp:
+        src = compiler_source.prepare(Path(tmp) / "compiler", source)
+        shutil.copytree(src / "lsqecc", stage / "lsqecc", ignore=_ignore_caches)
+        shutil.copy2(src / compiler_source.INFO_FILE, stage / compiler_source.INFO_FILE)
+        shutil.copy2(src.parent / "LICENSE", stage / "lsqecc" / "LICENSE")
+        info = json.loads((src / compiler_source.INFO_FILE).read_text())
+    return {"status": "ok", **info}
+
+
+# 3. prune ----------------------------------------------------------------------------------
+
+
+def _size(path: Path) -> int:
+    if path.is_file() or path.is_symlink():
+        return path.lstat().st_size
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def prune(stage: Path) -> dict[str, int]:
+    """Delete what no import reads; returns bytes removed by reason."""
+    removed: dict[str, int] = defaultdict(int)
+
+    def drop(path: Path, reason: str) -> None:
+        removed[reason] += _size(path)
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+    for package in sorted(p for p in stage.iterdir() if p.is_dir()):
+        if package.name.endswith(".dist-info"):
+            continue  # licences and entry points (qiskit's plugins are found through them)
+        for directory in sorted(package.rglob("*"), reverse=True):
+            if directory.is_dir() and directory.name in PRUNE_DIR_NAMES:
+                drop(directory, PRUNE_DIR_NAMES[directory.name])
+    for path in sorted(stage.rglob("*")):
+        reason = PRUNE_SUFFIXES.get(path.suffix)
+        if reason and path.is_file() and ".dist-info" not in path.parent.name:
+            drop(path, reason)
+    models = stage / "botocore" / "data"
+    if models.is_dir():
+        for model in sorted(models.iterdir()):
+            if model.is_dir() and model.name not in BOTOCORE_MODELS_KEPT:
+                drop(model, "botocore service models other than X-Ray")
+    for directory in sorted(stage.rglob("*"), reverse=True):
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+    return dict(sorted(removed.items()))
+
+
+# 4. strip ----------------------------------------------------------------------------------
+
+
+def elf_section_names(path: Path) -> list[str]:
+    """Section names of a 64-bit little-endian ELF file (x86_64), or [] for anything else."""
+    with path.open("rb") as f:
+        header = f.read(64)
+        if len(header) < 64 or header[:6] != b"\x7fELF\x02\x01":
+            return []
+        shoff = struct.unpack_from("<Q", header, 0x28)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", header, 0x3A)
+        f.seek(shoff)
+        table = f.read(shentsize * shnum)
+        sections = [struct.unpack_from("<IIQQQQ", table, i * shentsize) for i in range(shnum)]
+        if shstrndx >= len(sections):
+            return []
+        f.seek(sections[shstrndx][4])
+        strings = f.read(sections[shstrndx][5])
+    return [strings[s[0] : strings.index(b"\0", s[0])].decode() for s in sections]
+
+
+def shared_libraries(stage: Path) -> Iterator[Path]:
+    for path in sorted(stage.rglob("*.so*")):
+        if path.is_file() and (path.suffix == ".so" or ".so." in path.name):
+            yield path
+
+
+def strip_debug_symbols(stage: Path, warnings: list[str]) -> list[dict[str, Any]]:
+    """`strip --strip-debug` each library that has debug sections; keep it only if it loads."""
+    strip = shutil.which("strip")
+    candidates = [
+        p
+        for p in shared_libraries(stage)
+        if any(n.startswith(".debug_") for n in elf_section_names(p))
+    ]
+    if not candidates:
+        return []
+    if strip is None:
+        warnings.append("`strip` (binutils) not found: shared libraries keep their debug symbols")
+        return []
+    stripped = []
+    with tempfile.TemporaryDirectory(prefix="unstripped-") as tmp:
+        for path in candidates:
+            original = Path(tmp) / path.relative_to(stage).as_posix().replace("/", "__")
+            shutil.copy2(path, original)
+            subprocess.run([strip, "--strip-debug", str(path)], check=True)
+            stripped.append((path, original))
+        failures = _unloadable(stage, [p for p, _ in stripped])
+        result = []
+        for path, original in stripped:
+            relative = path.relative_to(stage).as_posix()
+            if relative in failures:
+                shutil.copy2(original, path)
+                warnings.append(f"{relative} did not load once stripped; kept it as installed")
+                continue
+            before, after = original.stat().st_size, path.stat().st_size
+            result.append({"file": relative, "bytes_before": before, "bytes_after": after})
+    return result
+
+
+_LOAD_CHECK = """
+import ctypes, json, sys
+failed = []
+for path in sys.argv[2:]:
+    try:
+        ctypes.CDLL(path)
+    except OSError:
+        failed.append(path)
+print(json.dumps(failed))
+"""
+
+
+def _unloadable(stage: Path, paths: list[Path]) -> set[str]:
+    """Which of these libraries the dynamic loader refuses (each in the bundle's own layout)."""
+    command = [sys.executable, "-I", "-S", "-c", _LOAD_CHECK, str(stage), *map(str, paths)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return {Path(p).relative_to(stage).as_posix() for p in json.loads(result.stdout)}
+
+
+# 5. bytecode and file metadata -------------------------------------------------------------
+
+
+def compile_bytecode(stage: Path) -> None:
+    """Unchecked-hash .pyc: never re-validated against the sources' times, so the image's file
+    times cannot make it stale; file names inside are /var/task paths wherever this runs."""
+    command = [sys.executable, "-I", "-W", "ignore", "-m", "compileall", "-q", "-q", "-j", "0"]
+    command += ["--invalidation-mode", "unchecked-hash", "-d", LAMBDA_TASK_ROOT, str(stage)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CliError(f"compiling bytecode failed: {(result.stdout + result.stderr).strip()}")
+
+
+def _source_date_epoch() -> int:
+    """SOURCE_DATE_EPOCH if set, else the commit time of HEAD (so the tree does not depend on when
+    it was built)."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    result = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True
+    )
+    return int(result.stdout.strip() or 0)
+
+
+def normalise(stage: Path, epoch: int) -> None:
+    """Readable by Lambda's unprivileged user; one fixed time on every file."""
+    for path in [*sorted(stage.rglob("*"), reverse=True), stage]:
+        if path.is_symlink():
+            continue
+        executable = path.is_dir() or path.stat().st_mode & stat.S_IXUSR
+        path.chmod(0o755 if executable else 0o644)
+        os.utime(path, (epoch, epoch))
+
+
+# 6. verify ---------------------------------------------------------------------------------
+
+# Runs as `python -I -S`: no site-packages, no PYTHON* variables, only the bundle and the stdlib.
+_PROBE = r"""
+import json, sys, sysconfig, time
+bundle, circuit, results_file = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, bundle)
+import _multiprocessing
+class _NoSemLock:  # Lambda has no /dev/shm: every semaphore fails like this
+    def __init__(self, *args, **kwargs):
+        raise OSError(38, "Function not implemented")
+_multiprocessing.SemLock = _NoSemLock
+started = time.perf_counter()
+import app
+import_seconds = time.perf_counter() - started
+
+class Context:
+    function_name = "lattice-surgery-bundle-check"
+    function_version = "1"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function_name
+    memory_limit_in_mb = 1769
+    aws_request_id = "bundle-check"
+    log_group_name = "/aws/lambda/lattice-surgery-bundle-check"
+    log_stream_name = "bundle-check"
+    def get_remaining_time_in_millis(self):
+        return 28000
+
+def call(method, path, body=None):
+    headers = {"content-type": "application/json"} if body else {}
+    event = {
+        "resource": path, "path": path, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
+        "body": json.dumps(body) if body else None,
+        "requestContext": {
+            "requestId": "bundle-check", "stage": "check", "httpMethod": method, "path": path,
+            "resourcePath": path, "identity": {"sourceIp": "127.0.0.1"},
+        },
+    }
+    return int(app.lambda_handler(event, Context())["statusCode"])
+
+results = {"import_seconds": round(import_seconds, 3), "health": call("GET", "/health")}
+if "lsqecc" in sys.modules or __import__("importlib.util").util.find_spec("lsqecc"):
+    results["v2_compile"] = call("POST", "/v2/compile", {"circuit": circuit})
+    results["legacy_compile"] = call("POST", "/compile", {"circuit": circuit})
+stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+loaded = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+results["modules_from_bundle"] = sum(f.startswith(bundle) for f in loaded)
+outside = [f for f in loaded if f and not f.startswith((bundle, *stdlib))]
+results["modules_elsewhere"] = sorted(outside)
+with open(results_file, "w") as f:
+    json.dump(results, f)
+"""
+
+_LAMBDA_LIKE_ENV = {
+    "AWS_LAMBDA_FUNCTION_NAME": "lattice-surgery-bundle-check",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
+    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
+    # Tracing on (as on Lambda, where LAMBDA_TASK_ROOT is set) but this trace is not sampled,
+    # so the X-Ray SDK patches libraries at import and sends nothing.
+    "_X_AMZN_TRACE_ID": (
+        "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"
+    ),
+    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+}
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def verify(stage: Path, *, compile_expected: bool) -> dict[str, Any]:
+    """Run the handler from the bundle alone, as Lambda would; CliError on any failure."""
+    before = _snapshot(stage)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LAMBDA_TASK_ROOT": str(stage)}
+    env.update(_LAMBDA_LIKE_ENV)
+    with tempfile.TemporaryDirectory(prefix="bundle-check-") as tmp:
+        results_file = Path(tmp) / "results.json"
+        command = [sys.executable, "-I", "-S", "-W", "ignore", "-c", _PROBE, str(stage)]
+        result = subprocess.run(
+            [*command, SMOKE_CIRCUIT, str(results_file)],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode != 0 or not results_file.exists():
+            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+            raise CliError(f"the bundle does not run on its own:\n{tail}")
+        results = json.loads(results_file.read_text())
+    problems = []
+    if results["health"] != (200 if compile_expected else 503):
+        problems.append(f"GET /health answered {results['health']}")
+    for route in ("v2_compile", "legacy_compile"):
+        if compile_expected and results.get(route) != 200:
+            problems.append(f"{route} of the README example answered {results.get(route)}")
+    if results["modules_elsewhere"]:
+        problems.append(f"modules loaded from outside the bundle: {results['modules_elsewhere']}")
+    written = sorted(set(_snapshot(stage).items()) - set(before.items()))
+    if written:
+        problems.append(f"running it wrote into the bundle: {[name for name, _ in written[:5]]}")
+    if problems:
+        raise CliError("bundle verification failed: " + "; ".join(problems))
+    return results
+
+
+# 7. sizes ----------------------------------------------------------------------------------
+
+
+def _owners(bundle: Path) -> dict[str, str]:
+    """Top-level entry of the bundle → the distribution that installed it (from RECORD files)."""
+    owners = {"app.py": "function (this repo)", "compile_service": "function (this repo)"}
+    owners |= {"lsqecc": "lsqecc (compiler)", compiler_source.INFO_FILE: "lsqecc (compiler)"}
+    for record in bundle.glob("*.dist-info/RECORD"):
+        name = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        name = name.lower().replace("_", "-")
+        owners[record.parent.name] = name
+        for line in record.read_text().splitlines():
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and top != "..":
+                owners.setdefault(top, name)
+    return owners
+
+
+def _owner(relative: str, owners: dict[str, str]) -> str:
+    top, _, rest = relative.partition("/")
+    if top == "__pycache__":  # bytecode of a top-level module such as six.py
+        top = rest.split(".", 1)[0] + ".py"
+    return owners.get(top, top)
+
+
+def measure(bundle: Path, report: Report) -> None:
+    owners = _owners(bundle)
+    sizes: dict[str, int] = defaultdict(int)
+    bytecode: dict[str, int] = defaultdict(int)
+    digest = hashlib.sha256()
+    files = 0
+    for path in sorted(bundle.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(bundle).as_posix()
+        size = path.stat().st_size
+        owner = _owner(relative, owners)
+        sizes[owner] += size
+        if path.suffix == ".pyc":
+            bytecode[owner] += size
+        files += 1
+        digest.update(f"{relative}\0{path.stat().st_mode & 0o777:o}\0".encode())
+        digest.update(_sha256(path.read_bytes()).encode())
+    report.packages = [
+        {"name": name, "bytes": size, "mb": round(size / 1e6, 1), "bytecode_bytes": bytecode[name]}
+        for name, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    report.total_bytes = sum(sizes.values())
+    report.bytecode_bytes = sum(bytecode.values())
+    report.files = files
+    report.digest = digest.hexdigest()
+
+
+def size_table(report: Report) -> str:
+    lines = [f"{'package':32} {'MB':>7} {'of which .pyc':>14}"]
+    for package in report.packages:
+        pyc = package["bytecode_bytes"] / 1e6
+        lines.append(f"{package['name']:32} {package['bytes'] / 1e6:7.1f} {pyc:14.1f}")
+    lines.append(
+        f"{'total':32} {report.total_bytes / 1e6:7.1f} {report.bytecode_bytes / 1e6:14.1f}"
+        f"   ({report.files} files)"
+    )
+    return "\n".join(lines)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _git_commit() -> str:
+    result = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
