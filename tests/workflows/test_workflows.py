@@ -1,0 +1,324 @@
+"""The GitHub Actions workflows: linters clean, and the rules of issue 5 checked on the parsed YAML.
+
+Nothing here talks to GitHub: actionlint and zizmor run offline, the rest reads the files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lsctl.cli import build_parser
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
+BIN = Path(sys.executable).parent
+PINNED = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\d+(?:\.\d+)*)\s*$"
+)
+CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed: run `make venv`")
+    return found
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the key `on` as True.
+    return workflow[True]
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def uses(step: dict[str, Any]) -> str:
+    return step.get("uses", "").split("@")[0]
+
+
+def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path.name, name, job)
+        for path in WORKFLOW_FILES
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items()
+    ]
+
+
+def test_the_three_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOW_FILES} >= {"ci.yml", "deploy.yml", "bump-compiler.yml"}
+
+
+def test_actionlint_reports_nothing() -> None:
+    result = subprocess.run(
+        [tool("actionlint"), "-no-color", *map(str, WORKFLOW_FILES)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_zizmor_offline_reports_nothing() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    env.pop("ZIZMOR_GITHUB_TOKEN", None)
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--color=never", ".github"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_sha_with_its_version(path: Path) -> None:
+    lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert lines
+    for line in lines:
+        assert PINNED.match(line), f"not pinned by a 40-hex SHA with a # vX.Y.Z comment: {line}"
+
+
+def test_one_action_one_pin_everywhere() -> None:
+    """The same action at two SHAs (or one SHA with two version comments) is a half-done bump."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for path in WORKFLOW_FILES:
+        for line in path.read_text().splitlines():
+            match = PINNED.match(line)
+            if match:
+                action, sha, version = match.groups()
+                first = seen.setdefault(action, (sha, version, path.name))
+                assert (sha, version) == first[:2], f"{action}: {path.name} vs {first[2]}"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_no_permissions_at_the_top_and_grants_per_job(path: Path) -> None:
+    workflow = yaml.safe_load(path.read_text())
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        grants = job.get("permissions")
+        assert isinstance(grants, dict), f"{name} declares no permissions"
+        assert grants.get("contents") in {"read", "write"}, name
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "job"), all_jobs(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_id_token_only_where_a_role_is_assumed(file: str, name: str, job: dict[str, Any]) -> None:
+    assumes_role = any(uses(step) == CONFIGURE_AWS for step in steps(job))
+    assert (job["permissions"].get("id-token") == "write") == assumes_role, f"{file}:{name}"
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "job"), all_jobs(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_roles_and_region_come_from_environment_variables(
+    file: str, name: str, job: dict[str, Any]
+) -> None:
+    for step in steps(job):
+        if uses(step) == CONFIGURE_AWS:
+            assert job.get("environment") in {"dev", "prod"}, (
+                f"{file}:{name} assumes a role outside an environment"
+            )
+            assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+            assert step["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
+            assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step["with"])
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "job"), all_jobs(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_checkout_never_keeps_credentials(file: str, name: str, job: dict[str, Any]) -> None:
+    checkouts = [s for s in steps(job) if uses(s) == "actions/checkout"]
+    assert checkouts, f"{file}:{name} checks nothing out"
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize(
+    ("file", "job"), [("ci.yml", "test"), ("bump-compiler.yml", "bump"), ("deploy.yml", "build")]
+)
+def test_jobs_that_need_the_compiler_check_it_out_recursively(file: str, job: str) -> None:
+    (checkout,) = [s for s in steps(load(file)["jobs"][job]) if uses(s) == "actions/checkout"]
+    assert checkout["with"]["submodules"] == "recursive"
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "job"), all_jobs(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_no_expression_is_expanded_inside_run(file: str, name: str, job: dict[str, Any]) -> None:
+    for step in steps(job):
+        assert "${{" not in step.get("run", ""), (
+            f"{file}:{name}: pass it through env: {step['run']}"
+        )
+
+
+def run_commands(workflow: dict[str, Any]) -> list[str]:
+    commands = []
+    for job in workflow["jobs"].values():
+        for step in steps(job):
+            for line in step.get("run", "").splitlines():
+                commands += [part.strip() for part in line.split("&&")]
+    return commands
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_every_lsctl_call_parses(path: Path) -> None:
+    """A renamed command or flag breaks the workflow on GitHub only; catch it here."""
+    calls = [
+        c
+        for c in run_commands(yaml.safe_load(path.read_text()))
+        if c.startswith(".venv/bin/lsctl ")
+    ]
+    for call in calls:
+        argv = shlex.split(call)[1:]
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"{path.name}: `{call}` does not parse")
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_every_make_target_exists(path: Path) -> None:
+    for call in run_commands(yaml.safe_load(path.read_text())):
+        if call.startswith("make "):
+            targets = shlex.split(call)[1:]
+            # -q: exit 0 (up to date) or 1 (would rebuild); 2 means no rule for a target.
+            result = subprocess.run(
+                ["make", "-q", *targets], cwd=REPO, capture_output=True, text=True, check=False
+            )
+            assert result.returncode in {0, 1}, f"{path.name}: `{call}`: {result.stderr}"
+
+
+# ci.yml
+
+
+def test_ci_runs_the_readme_test_command_on_python_312_with_a_uv_cache() -> None:
+    ci = load("ci.yml")
+    assert {"pull_request", "push"} <= set(triggers(ci))
+    (job,) = ci["jobs"].values()
+    by_action = {uses(s): s for s in steps(job) if "uses" in s}
+    assert by_action["actions/setup-python"]["with"]["python-version"] == "3.12"
+    cache = by_action["actions/cache"]["with"]
+    assert cache["path"] == "~/.cache/uv"
+    assert "hashFiles('requirements/*.txt')" in cache["key"]
+    assert [s["run"] for s in steps(job) if "run" in s] == ["make test"]
+
+
+# deploy.yml
+
+
+def deploy() -> dict[str, Any]:
+    return load("deploy.yml")
+
+
+def test_deploy_triggers() -> None:
+    on = triggers(deploy())
+    assert on["push"]["branches"] == ["main"]
+    inputs = on["workflow_dispatch"]["inputs"]
+    assert inputs["stage"]["options"] == ["dev", "prod"]
+    assert "ref" in inputs
+
+
+def test_build_once_then_dev_then_prod() -> None:
+    jobs = deploy()["jobs"]
+    assert set(jobs) == {"build", "deploy-dev", "deploy-prod"}
+    assert jobs["deploy-dev"]["needs"] == "build"
+    assert set(jobs["deploy-prod"]["needs"]) == {"build", "deploy-dev"}
+    assert jobs["deploy-dev"]["environment"] == "dev"
+    assert jobs["deploy-prod"]["environment"] == "prod"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_one_deploy_at_a_time_per_stage_never_cancelled(stage: str) -> None:
+    concurrency = deploy()["jobs"][f"deploy-{stage}"]["concurrency"]
+    assert concurrency == {"group": f"deploy-{stage}", "cancel-in-progress": False}
+
+
+def test_build_pushes_a_lambda_compatible_image_and_outputs_its_digest() -> None:
+    build = deploy()["jobs"]["build"]
+    runs = [s.get("run", "") for s in steps(build)]
+    assert any("lsctl build --require-compiler" in r for r in runs)
+    (push,) = [s for s in steps(build) if uses(s) == "docker/build-push-action"]
+    assert push["with"]["push"] is True
+    assert push["with"]["provenance"] is False  # Lambda rejects an image index
+    assert push["with"]["platforms"] == "linux/amd64"
+    assert "type=gha" in push["with"]["cache-from"] and "type=gha" in push["with"]["cache-to"]
+    (image,) = [s for s in steps(build) if s.get("id") == "image"]
+    assert image["env"]["DIGEST"] == f"${{{{ steps.{push['id']}.outputs.digest }}}}"
+    assert 'echo "image=${REPOSITORY}@${DIGEST}"' in image["run"]
+    assert build["outputs"]["image"] == "${{ steps.image.outputs.image }}"
+    assert any(uses(s) == "aws-actions/amazon-ecr-login" for s in steps(build))
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_deploy_jobs_deploy_the_build_digest_then_smoke(stage: str) -> None:
+    job = deploy()["jobs"][f"deploy-{stage}"]
+    text = yaml.safe_dump(job)
+    assert "outputs.tags" not in text and ":latest" not in text
+    runs = [s for s in steps(job) if "run" in s]
+    (deploy_step,) = [s for s in runs if "lsctl deploy" in s["run"]]
+    assert deploy_step["env"]["IMAGE"] == "${{ needs.build.outputs.image }}"
+    assert f'--stage {stage} --image "$IMAGE"' in deploy_step["run"]
+    smoke = [i for i, s in enumerate(runs) if f"lsctl smoke --stage {stage}" in s["run"]]
+    assert smoke and smoke[0] > runs.index(deploy_step)
+    (checkout,) = [s for s in steps(job) if uses(s) == "actions/checkout"]
+    assert checkout["with"]["ref"] == "${{ needs.build.outputs.commit }}"
+
+
+# bump-compiler.yml
+
+
+def test_bump_runs_weekly_and_on_demand_with_an_optional_ref() -> None:
+    on = triggers(load("bump-compiler.yml"))
+    assert on["schedule"][0]["cron"]
+    assert on["workflow_dispatch"]["inputs"]["ref"]["required"] is False
+
+
+def test_bump_tests_read_only_then_opens_a_draft_when_checks_fail() -> None:
+    jobs = load("bump-compiler.yml")["jobs"]
+    assert jobs["bump"]["permissions"] == {"contents": "read"}
+    (bump_step,) = [s for s in steps(jobs["bump"]) if "lsctl bump-compiler" in s.get("run", "")]
+    assert "--allow-failure" in bump_step["run"] and "--no-tests" not in bump_step["run"]
+    pr_job = jobs["pull-request"]
+    assert pr_job["needs"] == "bump" and "changed == 'true'" in pr_job["if"]
+    (pr,) = [s for s in steps(pr_job) if uses(s) == "peter-evans/create-pull-request"]
+    assert pr["with"]["branch"] == "bump/compiler"
+    assert "needs.bump.outputs.checks == 'passed'" in pr["with"]["draft"]
+    assert "always-true" in pr["with"]["draft"]
+    assert "secrets.BUMP_PR_TOKEN" in pr["with"]["token"]
+    (move,) = [s for s in steps(pr_job) if "lsctl bump-compiler" in s.get("run", "")]
+    assert move["env"]["NEW_COMMIT"] == "${{ needs.bump.outputs.new }}"
+    fail = steps(pr_job)[-1]
+    assert "exit 1" in fail["run"] and "checks != 'passed'" in fail["if"]
+
+
+# dependabot.yml
+
+
+def test_dependabot_watches_actions_requirements_and_the_base_image() -> None:
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert watched == {("github-actions", "/"), ("pip", "/requirements"), ("docker", "/")}
