@@ -24,8 +24,6 @@ from lsctl import cli
 from .helpers import Canned
 
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
-DIGEST_A = "sha256:" + "a" * 64
 
 
 def _is_loopback(address: Any) -> bool:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+REGION = "us-east-1"
+DIGEST_A = "sha256:" + "a" * 64
+
 
 @dataclass
 class Canned:
@@ -64,7 +67,8 @@ def outputs_template(outputs: dict[str, str], log_group: str | None = None) -> s
 
 
 def create_stack(cfn: Any, name: str, outputs: dict[str, str], log_group: str | None = None):
-    cfn.create_stack(StackName=name, TemplateBody=outputs_template(outputs, log_group))
+    template = outputs_template(outputs, log_group or f"/test/{name}/access-logs")
+    cfn.create_stack(StackName=name, TemplateBody=template)
     return cfn.describe_stacks(StackName=name)["Stacks"][0]
 
 
