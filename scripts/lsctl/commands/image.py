@@ -1,6 +1,6 @@
-"""`lsctl image`: build the Lambda image from build/bundle, tag it with the git commit, push it to
-the ECR repository and print the pushed REPOSITORY@sha256:DIGEST (the only thing on stdout, so
-`IMAGE=$(lsctl image)` works; progress goes to stderr)."""
+"""`lsctl image`: build the Lambda image (the Dockerfile copies build/bundle), tag it with the
+git commit, push it to the ECR repository and print the pushed REPOSITORY@sha256:DIGEST: the only
+line on stdout, so `IMAGE=$(lsctl image)` works; progress goes to stderr."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lsctl.paths import BUILD_DIR, REPO_ROOT
 BUNDLE_DIR = BUILD_DIR / "bundle"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 REVISION_LABEL = "org.opencontainers.image.revision"
-COMPILER_LABEL = "com.latticesurgery.compiler-commit"
+COMPILER_LABEL = "com.latticesurgery.compiler.commit"  # as the Dockerfile names it
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "image",
         help="docker build the image from build/bundle, push it to ECR, print repo@sha256:...",
         description=(
-            "Build the Dockerfile with build/bundle (`lsctl build`) as context for linux/amd64, "
-            "tag it with the git commit, label it with the git and compiler commits, log in to "
-            "ECR and push. Prints REPOSITORY@sha256:DIGEST on stdout. Needs a Docker engine."
+            "Build the Dockerfile (which copies build/bundle, made by `lsctl build`) for "
+            "linux/amd64, tag it with the git commit, label it with the git and compiler "
+            "commits, log in to ECR and push. Prints REPOSITORY@sha256:DIGEST on stdout; an "
+            "existing tag is not rebuilt (ECR tags are immutable). Needs a Docker engine."
         ),
         epilog=AWS_EPILOG,
     )
@@ -39,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--repository", help="ECR repository URI (default: the bootstrap stack's RepositoryUri)"
     )
     parser.add_argument("--tag", help="image tag (default: the git commit, -dirty-TIME if edited)")
-    parser.add_argument("--context", type=Path, default=BUNDLE_DIR, help="build context")
+    parser.add_argument("--bundle", type=Path, default=BUNDLE_DIR, help="bundle (build/bundle)")
+    parser.add_argument(
+        "--context", type=Path, default=REPO_ROOT, help="build context (the repository)"
+    )
     parser.add_argument("--dockerfile", type=Path, default=DOCKERFILE, help="Dockerfile")
     parser.add_argument("--docker", default="docker", help="docker binary (default: docker)")
     add_region(parser)
@@ -86,8 +90,8 @@ def source_tag() -> tuple[str, str]:
     return commit, commit
 
 
-def compiler_commit(context: Path) -> str:
-    info = context / "compiler_info.json"
+def compiler_commit(bundle: Path) -> str:
+    info = bundle / "compiler_info.json"
     try:
         return str(json.loads(info.read_text()).get("compiler_commit", "unknown"))
     except (OSError, ValueError):
@@ -125,15 +129,22 @@ def has_buildx(docker: str) -> bool:
 
 def run_docker(command: list[str]) -> None:
     log("$ " + " ".join(command))
-    result = subprocess.run(command, stdout=sys.stderr, stderr=sys.stderr, check=False)
-    if result.returncode != 0:
-        raise CliError(f"`{' '.join(command[:3])} ...` failed with exit {result.returncode}")
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # docker's progress, on our stderr: stdout is for the digest
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    code = process.wait()
+    if code != 0:
+        raise CliError(f"`{' '.join(command[:3])} ...` failed with exit {code}")
 
 
 def run(args: argparse.Namespace) -> int:
     require_engine(args.docker)
-    if not (args.context / "app.py").exists():
-        raise CliError(f"{args.context} has no app.py: build the bundle first with `lsctl build`")
+    if not (args.bundle / "app.py").exists():
+        raise CliError(f"{args.bundle} has no app.py: build the bundle first with `lsctl build`")
     if not args.dockerfile.exists():
         raise CliError(f"{args.dockerfile} is missing")
     if args.repository:
@@ -150,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{repository}@{existing}")
         return 0
 
-    labels = {REVISION_LABEL: commit, COMPILER_LABEL: compiler_commit(args.context)}
+    labels = {REVISION_LABEL: commit, COMPILER_LABEL: compiler_commit(args.bundle)}
     registry = ecr.docker_login(ecr_client, args.docker)
     log(f"logged in to {registry}")
     target = f"{repository}:{tag}"
