@@ -119,6 +119,12 @@ def fetch_upstream(sub: Path, ref: str) -> str:
         found = _git_quiet(sub, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
         if found:
             return found
+    # A commit no branch or tag reaches (e.g. a pull request's head): GitHub serves it by SHA.
+    if (
+        re.fullmatch(r"[0-9a-f]{40}", ref)
+        and _git_quiet(sub, "fetch", "--quiet", "origin", ref) is not None
+    ):
+        return git(sub, "rev-parse", "FETCH_HEAD^{commit}")
     raise CliError(
         f"upstream has no branch, tag or commit {ref!r} ({git(sub, 'remote', 'get-url', 'origin')})"
     )

@@ -153,6 +153,20 @@ def test_explicit_ref_tag(repos: Repos) -> None:
     assert "upstream `v2.0.0`" in repos.body()
 
 
+def test_explicit_commit_that_no_branch_reaches(repos: Repos) -> None:
+    """Like a pull request head upstream: only refs/pull/N/head points at it."""
+    git(repos.upstream, "checkout", "-q", "-b", "contributor")
+    pr_head = repos.upstream_commit({"pr.txt": "x\n"}, "Contributor change")
+    git(repos.upstream, "update-ref", "refs/pull/7/head", pr_head)
+    git(repos.upstream, "checkout", "-q", "dev")
+    git(repos.upstream, "branch", "-q", "-D", "contributor")
+
+    assert repos.run("--ref", pr_head, "--test-command", "true") == 0
+
+    assert git(repos.compiler, "rev-parse", "HEAD") == pr_head
+    assert "Contributor change" in repos.body()
+
+
 def test_patch_that_no_longer_applies_fails_and_says_which(
     repos: Repos,
     tmp_path: Path,
