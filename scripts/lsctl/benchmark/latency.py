@@ -1,0 +1,187 @@
+"""Compile latency through the handler versus upstream's own `json_pipeline.handle`.
+
+Both run in this process, warm (one untimed call of each first), interleaved call by call:
+- handler, plain: `app.lambda_handler` with an API Gateway event for POST /compile (the web
+  client's request body), no Accept-Encoding;
+- handler, gzip: the same with `Accept-Encoding: gzip` (what browsers send);
+- upstream: `lsqecc.pipeline.json_pipeline.handle` on the same request body. Upstream's handle
+  compiles with the FULL_STATE_VECTOR simulator, which fails on every real circuit, so for a fair
+  comparison its `compile_str` is wrapped with the NOOP simulator the service uses
+  (functools.partial(compile_str, simulation_type=SimulatorType.NOOP)). Both use the same
+  patched compiler copy in build/compiler/src.
+
+Powertools tracing and metrics are disabled and logs are at WARNING, so the figures are the
+handler's own work; lsqecc's printing is captured for upstream as the handler captures it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+from lsctl import proxy_event
+from lsctl.benchmark import stats
+from lsctl.benchmark.circuits import Circuit
+
+HANDLER_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
+    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+SMALL_SECONDS = 0.5  # circuits faster than this get SMALL_FACTOR x the repeats
+SMALL_FACTOR = 4
+TARGET_LARGE = 0.8  # handler / upstream on circuits of LARGE_QUBITS+ qubits
+TARGET_SMALL = 1.05  # on the small demos
+LARGE_QUBITS = 8
+VARIANTS = ("handler_plain", "handler_gzip", "upstream")
+
+
+def request_body(circuit: Circuit) -> str:
+    """The body the latticesurgery.com web client POSTs to /compile."""
+    return json.dumps(
+        {
+            "circuit_source": "str",
+            "circuit": circuit.qasm,
+            "apply_litinski_transform": True,
+            "simulation_method": "StateVector",
+        }
+    )
+
+
+def load_handler(paths: list[str]) -> Callable[..., dict[str, Any]]:
+    """app.lambda_handler, imported from `paths` with the benchmark's Powertools settings."""
+    os.environ.update(HANDLER_ENV)
+    sys.path[:0] = [p for p in paths if p not in sys.path]
+    import app  # the Lambda entry module
+
+    return app.lambda_handler
+
+
+@contextlib.contextmanager
+def upstream_with_noop() -> Iterator[Callable[[str], Any]]:
+    """json_pipeline.handle with compile_str bound to the NOOP simulator; restored afterwards."""
+    from lsqecc.pipeline import json_pipeline
+    from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
+
+    original = json_pipeline.compile_str
+    json_pipeline.compile_str = functools.partial(original, simulation_type=SimulatorType.NOOP)
+    try:
+        yield json_pipeline.handle
+    finally:
+        json_pipeline.compile_str = original
+
+
+def _context() -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="lattice-surgery-bench",
+        function_version="$LATEST",
+        invoked_function_arn="arn:aws:lambda:local:000000000000:function:lattice-surgery-bench",
+        memory_limit_in_mb=1769,
+        aws_request_id="bench",
+        log_group_name="local",
+        log_stream_name="local",
+        get_remaining_time_in_millis=lambda: 29_000,
+    )
+
+
+def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def _calls(
+    handler: Callable[..., dict[str, Any]], upstream: Callable[[str], Any], body: str
+) -> dict[str, Callable[[], Any]]:
+    def via_handler(headers: dict[str, str]) -> Callable[[], Any]:
+        def call() -> Any:
+            event = proxy_event.to_event("POST", "/compile", headers, body.encode())
+            return handler(event, _context())
+
+        return call
+
+    def via_upstream() -> Any:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return upstream(body)
+
+    return {
+        "handler_plain": via_handler({"content-type": "application/json"}),
+        "handler_gzip": via_handler(
+            {"content-type": "application/json", "accept-encoding": "gzip, deflate, br"}
+        ),
+        "upstream": via_upstream,
+    }
+
+
+def measure_circuit(
+    circuit: Circuit,
+    handler: Callable[..., dict[str, Any]],
+    upstream: Callable[[str], Any],
+    repeats: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Timings of one circuit, and the last result of each variant (for response_bytes)."""
+    calls = _calls(handler, upstream, request_body(circuit))
+    warm = {name: _timed(call) for name, call in calls.items()}  # warm-up, untimed
+    rounds = repeats * SMALL_FACTOR if warm["upstream"][0] < SMALL_SECONDS else repeats
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    last = {name: result for name, (_seconds, result) in warm.items()}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            seconds, last[name] = _timed(call)
+            samples[name].append(seconds)
+    row: dict[str, Any] = {
+        "circuit": circuit.name,
+        "qubits": circuit.qubits,
+        "gates": circuit.gates,
+        "repeats": rounds,
+        "status": {
+            "handler_plain": last["handler_plain"]["statusCode"],
+            "handler_gzip": last["handler_gzip"]["statusCode"],
+            "upstream": last["upstream"].status,
+        },
+    }
+    for name in VARIANTS:
+        row[name] = stats.summary(samples[name])
+    for name in ("handler_plain", "handler_gzip"):
+        row[f"ratio_{name.split('_')[1]}"] = {
+            q: stats.ratio(row[name][q], row["upstream"][q]) for q in ("p50", "p95")
+        }
+    target = TARGET_LARGE if circuit.qubits >= LARGE_QUBITS else TARGET_SMALL
+    row["target_ratio"] = target
+    row["meets_target"] = (row["ratio_gzip"]["p50"] or 99) <= target
+    return row, last
+
+
+def measure(
+    circuits: list[Circuit], paths: list[str], repeats: int, progress: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The latency section, and each circuit's last results (circuit name -> variant -> result)."""
+    handler = load_handler(paths)
+    rows, results = [], {}
+    with upstream_with_noop() as upstream:
+        for circuit in circuits:
+            progress(f"latency: {circuit.name}")
+            row, last = measure_circuit(circuit, handler, upstream, repeats)
+            rows.append(row)
+            results[circuit.name] = last
+    section = {
+        "status": "ok",
+        "repeats": repeats,
+        "note": (
+            "upstream = lsqecc json_pipeline.handle with compile_str bound to the NOOP simulator "
+            "(its default FULL_STATE_VECTOR fails); handler = app.lambda_handler, POST /compile, "
+            "tracing and metrics disabled"
+        ),
+        "rows": rows,
+    }
+    return section, results
