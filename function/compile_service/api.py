@@ -111,6 +111,7 @@ def compile_v2() -> Response[str]:
 
 @app.get("/health", cors=True)
 def health() -> Response[str]:
+    metrics.add_metric(name="HealthChecked", unit=MetricUnit.Count, value=1)
     compiler_info = compiler.info()
     document = {
         "status": "ok" if compiler.available() else "degraded",
