@@ -7,6 +7,8 @@
 - GET  /v2/openapi.json  the OpenAPI document of all of the above.
 """
 
+import base64
+import binascii
 import os
 import platform
 from http import HTTPStatus
@@ -18,7 +20,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
-from compile_service.errors import BodyTooLarge, ServiceError
+from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
 from compile_service.settings import SERVICE, load_identity, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -45,9 +47,14 @@ app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
 
 
 def _body() -> bytes:
+    """The raw request body. Not Powertools' decoded_body: that decodes to str, and a body that
+    is not UTF-8 would then fail outside our error handling."""
     event = app.current_event
-    raw = event.decoded_body or ""
-    body = raw.encode() if isinstance(raw, str) else raw
+    raw = event.body or ""
+    try:
+        body = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
+    except binascii.Error:
+        raise InvalidRequest("the request body is not valid base64") from None
     if len(body) > limits.max_body_bytes:
         raise BodyTooLarge(
             f"the request body is {len(body)} bytes; this service accepts at most "

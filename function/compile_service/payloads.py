@@ -36,6 +36,8 @@ def decode[T](body: bytes, kind: type[T]) -> T:
         raise InvalidRequest(f"invalid request: {_readable(str(exc))}") from None
     except msgspec.DecodeError as exc:
         raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidRequest("the request body is not UTF-8 encoded JSON") from None
 
 
 def _readable(message: str) -> str:

@@ -161,3 +161,10 @@ def test_cors_for_the_web_client(invoke, recorded_compiler):
         "POST", "/compile", client_request(circuit("bell_pair")), {"Origin": "https://x"}
     )
     assert "Access-Control-Allow-Origin" not in other["headers"]
+
+
+@pytest.mark.parametrize("path", ["/compile", "/v2/compile"])
+def test_a_body_that_is_not_utf8_is_a_400(invoke, path):
+    result = invoke("POST", path, b'{"circuit": "\xff\xfe"}')
+    assert result["statusCode"] == 400
+    assert "utf-8" in result["body"].lower()
