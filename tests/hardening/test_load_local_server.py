@@ -1,0 +1,77 @@
+"""A bounded load on the real local server: 8 concurrent clients, a fixed number of requests,
+zero errors, and the workers' memory back near its post-warm-up level afterwards.
+
+Only 127.0.0.1 is ever targeted. Without the compiler every compile answers 503 with the fix
+(documented), and that is the expected answer; with it, every answer is a 200.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlsplit
+
+import psutil
+
+from lsctl.benchmark.circuits import README_EXAMPLE
+from lsctl.benchmark.throughput import run_load
+from lsctl.paths import PATCHED_COMPILER_DIR
+
+COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
+CLIENTS = 8
+REQUESTS = 200
+WARM_UP = 32
+# After the warm-up every worker has compiled; a leak of even 100 kB a request would add 20 MB.
+RSS_MARGIN_BYTES = 24 * 1024 * 1024
+RSS_MARGIN_FRACTION = 0.10
+
+BODY = json.dumps(
+    {"circuit_source": "str", "circuit": README_EXAMPLE, "apply_litinski_transform": True}
+).encode()
+
+
+def server_process(base_url: str) -> psutil.Process:
+    """The `lsctl serve` process listening on base_url's port (a child of this test run)."""
+    port = str(urlsplit(base_url).port)
+    for child in psutil.Process(os.getpid()).children(recursive=True):
+        try:
+            command = child.cmdline()
+        except psutil.Error:
+            continue
+        if "serve" in command and port in command:
+            return child
+    raise AssertionError(f"no `lsctl serve --port {port}` among this process's children")
+
+
+def workers_rss(server: psutil.Process) -> int:
+    """Resident memory of everything the server started (forkserver and handler workers)."""
+    total = 0
+    for process in server.children(recursive=True):
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def test_eight_clients_get_answers_and_memory_returns(local_server):
+    expected = 200 if COMPILER_PRESENT else 503
+    server = server_process(local_server)
+
+    warm = run_load(local_server, "/compile", BODY, concurrency=CLIENTS, requests=WARM_UP)
+    assert warm.statuses == {expected: WARM_UP}, warm.summary(expected)
+    baseline = workers_rss(server)
+
+    load = run_load(local_server, "/compile", BODY, concurrency=CLIENTS, requests=REQUESTS)
+    summary = load.summary(expected)
+    assert summary["errors"] == 0, summary
+    assert load.statuses == {expected: REQUESTS}, summary
+    assert len(load.latencies) == REQUESTS
+
+    after = workers_rss(server)
+    allowed = baseline + max(RSS_MARGIN_BYTES, int(baseline * RSS_MARGIN_FRACTION))
+    assert after <= allowed, (
+        f"workers' RSS grew from {baseline / 2**20:.0f} MiB to {after / 2**20:.0f} MiB over "
+        f"{REQUESTS} requests (allowed {allowed / 2**20:.0f} MiB)"
+    )
+    assert server.is_running(), "the server died under load"
