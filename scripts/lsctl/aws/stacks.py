@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lsctl.aws.session import call, error_code, wait
 from lsctl.errors import CliError, describe_aws_error
@@ -19,7 +19,7 @@ def describe(cfn: Any, name: str) -> dict[str, Any] | None:
     """The stack, or None when it does not exist (or was deleted)."""
     try:
         stacks = cfn.describe_stacks(StackName=name)["Stacks"]
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
             return None
         raise CliError(describe_aws_error(exc, "cloudformation.DescribeStacks")) from None
@@ -51,7 +51,7 @@ def failure_reasons(cfn: Any, name: str, limit: int = 5) -> list[str]:
     """The newest failed resource events of a stack, as 'LogicalId: STATUS: reason'."""
     try:
         events = cfn.describe_stack_events(StackName=name).get("StackEvents", [])
-    except ClientError:
+    except (ClientError, BotoCoreError):
         return []
     reasons = [
         f"{e['LogicalResourceId']}: {e['ResourceStatus']}: {e.get('ResourceStatusReason', '')}"
@@ -107,7 +107,7 @@ def create_or_update(
         return "created"
     try:
         cfn.update_stack(**request)
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
         if "No updates are to be performed" in str(exc):
             return "unchanged"
         raise CliError(describe_aws_error(exc, "cloudformation.UpdateStack")) from None

@@ -63,7 +63,7 @@ def delete_log_group(logs: Any, group: str) -> bool:
     """Delete it; False when it was not there."""
     try:
         logs.delete_log_group(logGroupName=group)
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return False
         raise CliError(describe_aws_error(exc, "logs.DeleteLogGroup")) from None

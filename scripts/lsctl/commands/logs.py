@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lsctl.aws import session, stacks
 from lsctl.aws.options import AWS_EPILOG, add_region, add_stage, stack_name
@@ -59,7 +59,7 @@ def fetch(logs: Any, group: str, start_ms: int, pattern: str) -> list[dict[str, 
     try:
         for page in logs.get_paginator("filter_log_events").paginate(**request):
             events.extend(page.get("events", []))
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == "ResourceNotFoundException":
             raise CliError(
                 f"log group {group} does not exist (has the function run yet?)"
