@@ -45,17 +45,7 @@ if COMPILER_PRESENT:
 def test_the_local_server_conforms_to_its_openapi_document(case, local_server):
     if case.method.upper() not in ROUTED_METHODS:
         return  # test_methods_the_local_server_does_not_route_are_answered has these
-    if isinstance(case.body, bytes) and not _is_utf8(case.body):
-        return  # test_fuzz_requests.test_a_body_that_is_not_utf8_is_answered has these
     case.call_and_validate(base_url=local_server, checks=CHECKS, timeout=60)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # The methods lsctl.local_server passes to the handler; schemathesis also tries others.
