@@ -26,6 +26,11 @@ OUTPUTS = {
     "FunctionName": "lattice-surgery-dev-Function",
     "AliasArn": "arn:aws:lambda:us-east-1:123456789012:function:lattice-surgery-dev-Function:live",
 }
+EXECUTION_ROLE = "arn:aws:iam::123456789012:role/lattice-surgery-bootstrap-CfnExecution"
+BOOTSTRAP_OUTPUTS = {
+    "ArtifactsBucket": "artifacts-bucket",
+    "CloudFormationExecutionRoleArn": EXECUTION_ROLE,
+}
 SAMCONFIG = """\
 version = 0.1
 
@@ -41,6 +46,7 @@ parameter_overrides = "Stage=dev CorsOrigin=\\"https://latticesurgery.com\\""
 stack_name = "lattice-surgery-prod"
 parameter_overrides = ["Stage=prod"]
 s3_bucket = "prod-artifacts"
+role_arn = "arn:aws:iam::123456789012:role/prod-cfn"
 image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery"
 """
 
@@ -86,6 +92,7 @@ def fake_sam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def deploy(lsctl, fake_sam, samconfig, *extra: str, stage: str = "dev", image: str = IMAGE):
+    """lsctl deploy with the fake sam and the test's samconfig."""
     return lsctl(
         "deploy",
         "--stage",
@@ -102,7 +109,7 @@ def deploy(lsctl, fake_sam, samconfig, *extra: str, stage: str = "dev", image: s
 
 def test_deploy_runs_sam_with_the_stage_config_and_the_image(lsctl, aws, fake_sam, samconfig):
     cfn = aws("cloudformation")
-    create_stack(cfn, "lattice-surgery-bootstrap", {"ArtifactsBucket": "artifacts-bucket"})
+    create_stack(cfn, "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
     create_stack(cfn, "lattice-surgery-dev", OUTPUTS)
     result = deploy(lsctl, fake_sam, samconfig, "--region", "us-east-1")
     assert result.code == 0, result.text
@@ -120,6 +127,8 @@ def test_deploy_runs_sam_with_the_stage_config_and_the_image(lsctl, aws, fake_sa
         REPO,
         "--s3-bucket",
         "artifacts-bucket",
+        "--role-arn",
+        EXECUTION_ROLE,
         "--region",
         "us-east-1",
         "--no-fail-on-empty-changeset",
@@ -142,11 +151,12 @@ def test_settings_in_samconfig_are_not_overridden(lsctl, aws, fake_sam, samconfi
         "--no-fail-on-empty-changeset",
     ]
     assert "--image-repository" not in args  # samconfig's own image_repository applies
-    assert "--s3-bucket" not in args  # and its s3_bucket
+    assert "--s3-bucket" not in args and "--role-arn" not in args  # and its bucket and role
     assert args[-1] == "--debug"
 
 
 def test_an_empty_change_set_is_success(lsctl, aws, fake_sam, samconfig):
+    create_stack(aws("cloudformation"), "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
     create_stack(aws("cloudformation"), "lattice-surgery-dev", OUTPUTS)
     fake_sam.answer("Error: No changes to deploy. Stack lattice-surgery-dev is up to date", 1)
     result = deploy(lsctl, fake_sam, samconfig)
@@ -156,6 +166,7 @@ def test_an_empty_change_set_is_success(lsctl, aws, fake_sam, samconfig):
 
 
 def test_a_sam_failure_fails_with_its_last_line(lsctl, aws, fake_sam, samconfig):
+    create_stack(aws("cloudformation"), "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
     fake_sam.answer("Error: Failed to create changeset for the stack: lattice-surgery-dev", 1)
     result = deploy(lsctl, fake_sam, samconfig)
     assert result.code == 1
@@ -198,7 +209,7 @@ def test_rollback_complete_stack_is_deleted_before_deploying(
         {"Stacks": [{**stack, "StackStatus": "ROLLBACK_COMPLETE"}]},
         {"StackName": name},
     )
-    stub.add_response("delete_stack", {}, {"StackName": name})
+    stub.add_response("delete_stack", {}, {"StackName": name, "RoleARN": EXECUTION_ROLE})
     stub.add_client_error(
         "describe_stacks",
         service_error_code="ValidationError",
@@ -213,13 +224,45 @@ def test_rollback_complete_stack_is_deleted_before_deploying(
     )
     monkeypatch.setattr(session, "client", lambda service, region=None: cfn)
     with stub:
-        result = deploy(lsctl, fake_sam, samconfig, "--s3-bucket", "given-bucket")
+        result = deploy(
+            lsctl, fake_sam, samconfig, "--s3-bucket", "given-bucket", "--role-arn", EXECUTION_ROLE
+        )
         stub.assert_no_pending_responses()
     assert result.code == 0, result.text
     assert f"stack {name} is in ROLLBACK_COMPLETE" in result.out
     assert f"deleted stack {name}" in result.out
     assert result.out.index(f"deleted stack {name}") < result.out.index("$ ")  # before sam
     assert "given-bucket" in fake_sam.args()
+
+
+def test_without_the_bootstrap_stack_it_asks_for_bucket_and_role(lsctl, aws, fake_sam, samconfig):
+    result = deploy(lsctl, fake_sam, samconfig)
+    assert result.code == 1
+    assert "stack lattice-surgery-bootstrap does not exist" in result.err
+    assert "pass --s3-bucket and --role-arn" in result.err
+    result = deploy(lsctl, fake_sam, samconfig, "--s3-bucket", "b", "--role-arn", EXECUTION_ROLE)
+    assert result.code == 1  # sam ran; the stack it should have made is not in moto
+    assert fake_sam.args()[11:15] == ["--s3-bucket", "b", "--role-arn", EXECUTION_ROLE]
+
+
+def test_a_role_that_cannot_read_the_bootstrap_stack_gets_told_what_to_pass(
+    lsctl, fake_sam, samconfig, monkeypatch, aws
+):
+    """Stubber: the AccessDenied a GitHub deploy role gets on the bootstrap stack."""
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = Stubber(cfn)
+    stub.add_client_error(
+        "describe_stacks",
+        "AccessDenied",
+        "not authorized to perform: cloudformation:DescribeStacks",
+        http_status_code=403,
+    )
+    monkeypatch.setattr(session, "client", lambda service, region=None: cfn)
+    with stub:
+        result = deploy(lsctl, fake_sam, samconfig)
+    assert result.code == 1
+    assert result.err.startswith("error: cloudformation.DescribeStacks failed: AccessDenied")
+    assert "pass --s3-bucket and --role-arn instead" in result.err
 
 
 def test_the_sam_binary_is_configurable(monkeypatch, tmp_path):

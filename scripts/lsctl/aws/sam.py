@@ -77,11 +77,13 @@ def deploy_command(
     *,
     region: str | None = None,
     s3_bucket: str | None = None,
+    role_arn: str | None = None,
     confirm: bool = False,
     extra: list[str] | None = None,
     config: Path = SAMCONFIG,
 ) -> list[str]:
-    """The sam deploy command line: the stage's samconfig environment plus the image.
+    """The sam deploy command line: the stage's samconfig environment plus the image and the
+    account's values (artifacts bucket, CloudFormation execution role) samconfig leaves out.
 
     --parameter-overrides on the command line replaces samconfig's whole list, so the stage's
     own overrides are repeated here with ImageUri added."""
@@ -94,8 +96,10 @@ def deploy_command(
     if not any(settings.get(key) for key in _IMAGE_REPO_KEYS):
         # sam insists on one for image functions; it pushes nothing when ImageUri is in ECR.
         command += ["--image-repository", image_repository]
-    if s3_bucket and not (settings.get("s3_bucket") or settings.get("resolve_s3")):
+    if s3_bucket:
         command += ["--s3-bucket", s3_bucket]
+    if role_arn:
+        command += ["--role-arn", role_arn]
     if region:
         command += ["--region", region]
     command += ["--no-fail-on-empty-changeset"]
@@ -103,9 +107,15 @@ def deploy_command(
     return command + list(extra or [])
 
 
-def needs_bucket(stage: str, config: Path = SAMCONFIG) -> bool:
+def missing_account_settings(stage: str, config: Path = SAMCONFIG) -> list[str]:
+    """Which of 's3_bucket' and 'role_arn' the stage's samconfig leaves to the command line."""
     settings = deploy_parameters(stage, config)
-    return not (settings.get("s3_bucket") or settings.get("resolve_s3"))
+    missing = []
+    if not (settings.get("s3_bucket") or settings.get("resolve_s3")):
+        missing.append("s3_bucket")
+    if not settings.get("role_arn"):
+        missing.append("role_arn")
+    return missing
 
 
 def run(command: list[str]) -> str:

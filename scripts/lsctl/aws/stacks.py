@@ -70,9 +70,9 @@ def _wait(cfn: Any, waiter: str, name: str) -> None:
         raise CliError(f"{exc} ({detail})") from None
 
 
-def delete(cfn: Any, name: str, log: Log) -> None:
-    """Delete the stack and wait until it is gone."""
-    call(cfn.delete_stack, StackName=name)
+def delete(cfn: Any, name: str, log: Log, role_arn: str | None = None) -> None:
+    """Delete the stack (with the execution role, if given) and wait until it is gone."""
+    call(cfn.delete_stack, StackName=name, **({"RoleARN": role_arn} if role_arn else {}))
     log(f"deleting stack {name} ...")
     _wait(cfn, "stack_delete_complete", name)
     log(f"deleted stack {name}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from lsctl.aws import sam, session, stacks
 from lsctl.aws.images import parse_pinned
 from lsctl.aws.options import AWS_EPILOG, BOOTSTRAP_STACK, add_region, add_stage, stack_name
+from lsctl.errors import CliError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--s3-bucket",
-        help="artifacts bucket when samconfig sets none (default: the bootstrap ArtifactsBucket)",
+        help="artifacts bucket, if samconfig sets none (default: bootstrap output ArtifactsBucket)",
+    )
+    parser.add_argument(
+        "--role-arn",
+        help="CloudFormation execution role, if samconfig sets none (default: bootstrap output "
+        "CloudFormationExecutionRoleArn)",
     )
     parser.add_argument(
         "--confirm-changeset", action="store_true", help="let sam ask before executing"
@@ -50,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def clear_failed_create(cfn: object, name: str) -> bool:
+def clear_failed_create(cfn: Any, name: str, role_arn: str | None) -> bool:
     """Delete the stack when a failed first create left it in ROLLBACK_COMPLETE (it can only be
     deleted, never updated). True if it did."""
     stack = stacks.describe(cfn, name)
@@ -61,13 +68,31 @@ def clear_failed_create(cfn: object, name: str) -> bool:
         "updated): deleting it so that it is created again",
         flush=True,
     )
-    stacks.delete(cfn, name, log=lambda line: print(line, flush=True))
+    stacks.delete(cfn, name, log=lambda line: print(line, flush=True), role_arn=role_arn)
     return True
 
 
-def artifacts_bucket(cfn: object) -> str | None:
-    stack = stacks.describe(cfn, BOOTSTRAP_STACK)
-    return stacks.outputs(stack).get("ArtifactsBucket") if stack else None
+BOOTSTRAP_OUTPUTS = {
+    "s3_bucket": ("ArtifactsBucket", "--s3-bucket"),
+    "role_arn": ("CloudFormationExecutionRoleArn", "--role-arn"),
+}
+
+
+def account_settings(cfn: Any, missing: list[str], given: dict[str, str | None]) -> dict[str, str]:
+    """The artifacts bucket and execution role: given on the command line, else (when
+    samconfig leaves them out) the bootstrap stack's outputs."""
+    chosen = {key: value for key, value in given.items() if value}
+    lookups = [key for key in missing if key not in chosen]
+    if lookups:
+        flags = " and ".join(BOOTSTRAP_OUTPUTS[key][1] for key in lookups)
+        found = stacks.require_outputs(
+            cfn,
+            BOOTSTRAP_STACK,
+            *(BOOTSTRAP_OUTPUTS[key][0] for key in lookups),
+            hint=f"run `lsctl bootstrap`, or pass {flags}",
+        )
+        chosen.update({key: found[BOOTSTRAP_OUTPUTS[key][0]] for key in lookups})
+    return chosen
 
 
 def print_outputs(name: str, outputs: dict[str, str]) -> None:
@@ -81,9 +106,19 @@ def run(args: argparse.Namespace) -> int:
     binary = sam.find_sam(args.sam)
     name = stack_name(args.stage)
     cfn = session.client("cloudformation", args.region)
-    bucket = args.s3_bucket
-    if bucket is None and sam.needs_bucket(args.stage, args.config_file):
-        bucket = artifacts_bucket(cfn)
+    missing = sam.missing_account_settings(args.stage, args.config_file)
+    try:
+        account = account_settings(
+            cfn, missing, {"s3_bucket": args.s3_bucket, "role_arn": args.role_arn}
+        )
+    except CliError as exc:  # e.g. AccessDenied: a deploy role may not read the bootstrap stack
+        if "or pass --" in str(exc):
+            raise
+        raise CliError(
+            f"{exc}: the bootstrap stack's outputs name the artifacts bucket and execution "
+            "role; pass --s3-bucket and --role-arn instead"
+        ) from None
+    bucket, role_arn = account.get("s3_bucket"), account.get("role_arn")
     command = sam.deploy_command(
         binary,
         args.stage,
@@ -91,11 +126,12 @@ def run(args: argparse.Namespace) -> int:
         image.repository,
         region=args.region,
         s3_bucket=bucket,
+        role_arn=role_arn,
         confirm=args.confirm_changeset,
         extra=args.sam_arg,
         config=args.config_file,
     )
-    clear_failed_create(cfn, name)
+    clear_failed_create(cfn, name, role_arn)
     result = sam.run(command)
     if result == "unchanged":
         print(f"stack {name} already runs {image.uri}: no changes to deploy")
