@@ -22,7 +22,8 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 PARAMETER_NAMES = {
     "org": ("GitHubOrg", "GitHubOrganization", "GitHubOwner"),
     "repo": ("GitHubRepo", "GitHubRepository", "GitHubRepositoryName"),
-    "stages": ("StageNames", "Stages", "GitHubEnvironments"),
+    "stages": ("StageNames", "Stages", "GitHubEnvironments"),  # one comma-separated list, or
+    "stage_pair": ("DevStage", "ProdStage"),  # one parameter per stage, in this order
     "oidc": ("CreateOidcProvider", "CreateGitHubOidcProvider", "CreateOIDCProvider"),
 }
 
@@ -121,8 +122,22 @@ def parameters(
 ) -> dict[str, str]:
     """The stack parameters: our options under the names the template declares, plus extras;
     CliError for a parameter the template needs and nobody gave."""
-    values = {"org": org, "repo": repo, "stages": ",".join(stages), "oidc": str(create_oidc)}
+    values = {
+        "org": org,
+        "repo": repo,
+        "stages": ",".join(stages),
+        "oidc": str(create_oidc).lower(),
+    }
     chosen: dict[str, str] = {}
+    pair = [name for name in PARAMETER_NAMES["stage_pair"] if name in declared]
+    if pair:
+        if len(stages) != len(pair):
+            raise CliError(
+                f"the bootstrap template has one deploy role per stage for exactly "
+                f"{len(pair)} stages ({', '.join(pair)}): pass --stages with {len(pair)} names"
+            )
+        chosen.update(zip(pair, stages, strict=True))
+        del values["stages"]
     for option, value in values.items():
         name = _declared(declared, option)
         if name is None:
@@ -153,12 +168,37 @@ def parameters(
     return chosen
 
 
+def choose_oidc(cfn: Any, declared: dict[str, Any], region: str | None) -> bool:
+    """Whether the stack creates the GitHub OIDC provider: on an update, what it chose before
+    (the provider it made exists now, and saying "no" would delete it); on a create, only when
+    the account has none (an account can have one)."""
+    name = _declared(declared, "oidc")
+    stack = stacks.describe(cfn, BOOTSTRAP_STACK)
+    if stack is not None and name:
+        previous = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+        if name in previous:
+            keep = previous[name].lower() in ("true", "yes")
+            print(f"keeping {name}={previous[name]} of the existing stack", flush=True)
+            return keep
+    create = not github_oidc_provider_exists(session.client("iam", region))
+    print(
+        "the account has no GitHub OIDC provider: the stack creates it"
+        if create
+        else "the account already has a GitHub OIDC provider: the stack uses it",
+        flush=True,
+    )
+    return create
+
+
 def github_variables(outputs: dict[str, str], stages: list[str], region: str) -> list[str]:
     """The lines telling what to set in each GitHub environment (docs/github-actions.md)."""
     lines = ["Set these variables in the GitHub repository (Settings > Environments):"]
     for index, stage in enumerate(stages):
         lines.append(f"  environment {stage}:")
-        role = outputs.get(f"DeployRoleArn{stage[:1].upper()}{stage[1:]}")
+        positional = ("DeployRoleArnDev", "DeployRoleArnProd")[index] if index < 2 else ""
+        role = outputs.get(f"DeployRoleArn{stage[:1].upper()}{stage[1:]}") or outputs.get(
+            positional
+        )
         lines.append(f"    AWS_ROLE_ARN={role or '(no DeployRoleArn output for this stage)'}")
         lines.append(f"    AWS_REGION={region}")
         if index == 0:  # the image is built in the first stage's environment, with its role
@@ -175,17 +215,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args.template}: {exc.strerror}") from None
     cfn = session.client("cloudformation", args.region)
+    declared = template_parameters(body)
     create_oidc = args.oidc
     if create_oidc is None:
-        create_oidc = not github_oidc_provider_exists(session.client("iam", args.region))
-        print(
-            "the account has no GitHub OIDC provider: the stack creates it"
-            if create_oidc
-            else "the account already has a GitHub OIDC provider: the stack uses it",
-            flush=True,
-        )
+        create_oidc = choose_oidc(cfn, declared, args.region)
     values = parameters(
-        template_parameters(body),
+        declared,
         org=args.github_org,
         repo=args.github_repo,
         stages=stages,
