@@ -12,7 +12,11 @@ import dataclasses
 import json
 
 import pytest
-from hardening_strategies import (
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from lsctl.paths import PATCHED_COMPILER_DIR
+from tests.hardening.hardening_strategies import (
     HARDENING,
     MAX_GATES,
     MAX_QUBITS,
@@ -21,10 +25,6 @@ from hardening_strategies import (
     mutated,
     qasm_programs,
 )
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-
-from lsctl.paths import PATCHED_COMPILER_DIR
 
 COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
 ROUTES = ("/compile", "/v2/compile")

@@ -30,6 +30,8 @@ def _package_name(entry: Path) -> str:
 
 def _tree_bytes(path: Path) -> tuple[int, int]:
     """Bytes of regular files under `path` (not following links), and how many."""
+    if path.is_symlink():
+        return 0, 0
     if path.is_file():
         return path.stat().st_size, 1
     total = files = 0
