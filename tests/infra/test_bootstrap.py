@@ -1,0 +1,314 @@
+"""bootstrap.yml created on a moto server (127.0.0.1), then read back through the AWS APIs.
+
+moto's CloudFormation creates what it knows and silently skips the rest (it logs "No Moto
+CloudFormation support for ...", lists the resource with an empty id, and still reports
+CREATE_COMPLETE). So: every resource of the template must be either created or in MOTO_SKIPS, and
+each skipped type, and each property moto drops (ECR scan-on-push, lifecycle and repository
+policies; S3 versioning, public access block, lifecycle), is asserted on the template itself."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.infra.conftest import BOOTSTRAP, load
+
+STACK = "lattice-surgery-bootstrap"
+ORG, REPO_NAME = "latticesurgery-com", "lattice-surgery-service"
+ACCOUNT = "123456789012"
+OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+# Resource types moto's CloudFormation does not create (checked against its log of skips).
+MOTO_SKIPS = {"AWS::IAM::OIDCProvider", "AWS::S3::BucketPolicy", "AWS::ApiGateway::Account"}
+OUTPUTS = {
+    "RepositoryUri",
+    "RepositoryName",
+    "ArtifactsBucket",
+    "CloudFormationExecutionRoleArn",
+    "DeployRoleArnDev",
+    "DeployRoleArnProd",
+}
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+class Account:
+    """AWS clients pointed at the moto server (one account, 123456789012; each stack of these
+    tests has its own name and repository, so they do not meet)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def create(endpoint: str, name: str, **parameters: str) -> tuple[Account, dict[str, Any]]:
+    account = Account(endpoint)
+    values = {"GitHubOrg": ORG, "GitHubRepo": REPO_NAME, **parameters}
+    account.client("cloudformation").create_stack(
+        StackName=name,
+        TemplateBody=BOOTSTRAP.read_text(),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    return account, account.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+
+
+def create_noting_skips(endpoint: str, name: str, **parameters: str) -> tuple[Account, set[str]]:
+    """Create the stack; returns the resource types moto said it skipped (its only sign)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        account, stack = create(endpoint, name, **parameters)
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    said = (re.search(r"Tried to parse (\S+) but", str(w.message)) for w in caught)
+    return account, {m[1] for m in said if m}
+
+
+@pytest.fixture(scope="module")
+def created(endpoint: str) -> tuple[Account, dict[str, Any]]:
+    """The stack for an account that already has GitHub's OIDC provider: its roles trust that
+    provider by ARN (with a new provider, moto would resolve the skipped resource's Ref to
+    nothing; that case is checked on the template)."""
+    return create(endpoint, STACK, CreateGitHubOidcProvider="false")
+
+
+def outputs(stack: dict[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def expected_resources(create_oidc: bool) -> dict[str, str]:
+    """Template resources whose condition holds, by logical id → type."""
+    template = load(BOOTSTRAP)
+    holds = {"CreateOidcProvider": create_oidc, "SetApiGatewayLogsRole": True}
+    return {
+        name: resource["Type"]
+        for name, resource in template["Resources"].items()
+        if holds.get(resource.get("Condition", ""), True)
+    }
+
+
+def policy_document(raw: Any) -> dict[str, Any]:
+    """moto returns inline policies as the repr of a dict; AWS as (URL-decoded) JSON."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return ast.literal_eval(raw)
+
+
+def inline_statements(iam: Any, role_name: str) -> list[dict[str, Any]]:
+    statements = []
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = policy_document(
+            iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        )
+        statements += document["Statement"]
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("create_oidc", [True, False], ids=["new-oidc", "existing-oidc"])
+def test_stack_creates_every_resource_or_a_known_moto_skip(
+    endpoint: str, create_oidc: bool
+) -> None:
+    name = f"{STACK}-{'new' if create_oidc else 'existing'}"
+    oidc = str(create_oidc).lower()
+    account, skipped = create_noting_skips(
+        endpoint, name, CreateGitHubOidcProvider=oidc, RepositoryName=name
+    )
+    cloudformation = account.client("cloudformation")
+    summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    created = {s["LogicalResourceId"] for s in summaries if s["LogicalResourceId"]}
+    expected = expected_resources(create_oidc)
+    missing = {k: v for k, v in expected.items() if k not in created}
+    # Whatever is missing, moto said it skipped, and it is a type whose test reads the template.
+    assert set(missing.values()) == skipped
+    assert skipped <= MOTO_SKIPS
+    assert created == set(expected) - set(missing)
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    # moto drops outputs that refer to a skipped resource (the new OIDC provider's ARN).
+    assert set(outputs(stack)) == OUTPUTS
+    template_outputs = load(BOOTSTRAP)["Outputs"]
+    assert set(template_outputs) == OUTPUTS | {"GitHubOidcProviderArn"}
+    assert template_outputs["GitHubOidcProviderArn"]["Condition"] == "CreateOidcProvider"
+
+
+def test_repository_is_immutable_and_matches_the_outputs(
+    created: tuple[Account, dict[str, Any]],
+) -> None:
+    account, stack = created
+    values = outputs(stack)
+    (repository,) = account.client("ecr").describe_repositories(
+        repositoryNames=[values["RepositoryName"]]
+    )["repositories"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["repositoryUri"] == values["RepositoryUri"]
+    assert repository["repositoryName"] == "lattice-surgery"
+
+
+def test_repository_settings_moto_drops_are_in_the_template() -> None:
+    repository = load(BOOTSTRAP)["Resources"]["Repository"]["Properties"]
+    assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    text = repository["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"]
+    (rule,) = json.loads(text.replace("${ImagesKept}", "30"))["rules"]
+    assert rule["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": 30,
+    }
+    assert rule["action"] == {"type": "expire"}
+    (statement,) = repository["RepositoryPolicyText"]["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    source = statement["Condition"]["StringLike"]["aws:sourceArn"]["Fn::Sub"]
+    assert source.endswith(":function:lattice-surgery-*")
+
+
+def test_artifacts_bucket_is_encrypted(created: tuple[Account, dict[str, Any]]) -> None:
+    account, stack = created
+    s3 = account.client("s3")
+    rules = s3.get_bucket_encryption(Bucket=outputs(stack)["ArtifactsBucket"])[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+
+
+def test_bucket_settings_moto_drops_are_in_the_template() -> None:
+    resources = load(BOOTSTRAP)["Resources"]
+    bucket = resources["ArtifactsBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    policy = resources["ArtifactsBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "ArtifactsBucket"}
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_oidc_provider_and_api_gateway_logs_role_are_in_the_template() -> None:
+    resources = load(BOOTSTRAP)["Resources"]
+    provider = resources["GitHubOidcProvider"]
+    assert provider["Condition"] == "CreateOidcProvider"
+    assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+    assert provider["Properties"]["ClientIdList"] == ["sts.amazonaws.com"]
+    for role in ("DeployRoleDev", "DeployRoleProd"):
+        (trust,) = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        condition, new, existing = trust["Principal"]["Federated"]["Fn::If"]
+        assert (condition, new) == ("CreateOidcProvider", {"Ref": "GitHubOidcProvider"})
+        assert existing["Fn::Sub"].endswith(":oidc-provider/token.actions.githubusercontent.com")
+    account = resources["ApiGatewayAccount"]["Properties"]
+    assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("stage", "output"), [("dev", "DeployRoleArnDev"), ("prod", "DeployRoleArnProd")]
+)
+def test_deploy_role_trusts_only_that_github_environment(
+    created: tuple[Account, dict[str, Any]], stage: str, output: str
+) -> None:
+    account, stack = created
+    iam = account.client("iam")
+    role = iam.get_role(RoleName=outputs(stack)[output].split("/")[-1])["Role"]
+    (statement,) = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": OIDC_ARN}
+    subject = f"repo:{ORG}/{REPO_NAME}:environment:{stage}"
+    assert statement["Condition"] == {  # exact match on both claims, no ForAllValues or wildcards
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": subject,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("stage", "output"), [("dev", "DeployRoleArnDev"), ("prod", "DeployRoleArnProd")]
+)
+def test_deploy_role_may_push_one_repository_change_one_stack_pass_one_role(
+    created: tuple[Account, dict[str, Any]], stage: str, output: str
+) -> None:
+    account, stack = created
+    values = outputs(stack)
+    iam = account.client("iam")
+    repository_arn = account.client("ecr").describe_repositories(
+        repositoryNames=[values["RepositoryName"]]
+    )["repositories"][0]["repositoryArn"]
+    statements = inline_statements(iam, values[output].split("/")[-1])
+    by_action: dict[str, set[str]] = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert "*" not in action
+            by_action.setdefault(action, set()).update(as_list(statement["Resource"]))
+    assert by_action.pop("ecr:GetAuthorizationToken") == {"*"}  # no resource-level permission
+    assert by_action.pop("iam:PassRole") == {values["CloudFormationExecutionRoleArn"]}
+    assert by_action["ecr:PutImage"] == {repository_arn}
+    stack_arn = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/lattice-surgery-{stage}/*"
+    assert by_action["cloudformation:ExecuteChangeSet"] == {stack_arn}
+    for action, resources in by_action.items():
+        if action.startswith("ecr:"):
+            assert resources == {repository_arn}, action
+        elif action.startswith("cloudformation:") and action != "cloudformation:CreateChangeSet":
+            assert resources == {stack_arn}, action
+        elif action.startswith("s3:"):
+            assert all(f"/lattice-surgery-{stage}/" in r for r in resources), action
+    assert not any(
+        a.startswith(("lambda:", "iam:Create", "iam:Put", "apigateway:")) for a in by_action
+    )
+
+
+def test_execution_role_is_scoped_to_the_stage_stacks(
+    created: tuple[Account, dict[str, Any]],
+) -> None:
+    account, stack = created
+    iam = account.client("iam")
+    name = outputs(stack)["CloudFormationExecutionRoleArn"].split("/")[-1]
+    role = iam.get_role(RoleName=name)["Role"]
+    (trust,) = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    unscoped_ok = {"logs:DescribeLogGroups", "cloudwatch:DescribeAlarms"}
+    for statement in inline_statements(iam, name):
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action
+            if as_list(statement["Resource"]) == ["*"]:
+                assert action in unscoped_ok, action
+        for resource in as_list(statement["Resource"]):
+            if resource.startswith("arn:aws:iam::"):
+                assert (
+                    ":role/lattice-surgery-dev-" in resource
+                    or ":role/lattice-surgery-prod-" in resource
+                )
+            if resource.startswith("arn:aws:lambda:"):
+                assert (
+                    ":function:lattice-surgery-dev" in resource
+                    or ":function:lattice-surgery-prod" in resource
+                )

@@ -1,0 +1,352 @@
+"""template.yml through the SAM transform, per stage: what CloudFormation would be asked to build.
+
+The transform is the aws-sam-translator library that CloudFormation itself runs, so these tests
+see the real alias, deployment group, API body and stage rather than our own reading of SAM."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import (
+    HANDLER_ENV,
+    IMAGE,
+    REPO,
+    TEMPLATE,
+    load,
+    of_type,
+    one,
+    resolve,
+    transformed,
+)
+
+API_GATEWAY_TIMEOUT_SECONDS = 29
+ONE_VCPU_MB = 1769
+LOG_RETENTION_VALUES = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653}
+EXPECTED_DEPLOYMENT = {
+    "dev": "CodeDeployDefault.LambdaAllAtOnce",
+    "prod": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+}
+
+
+def settings(stage: str) -> tuple[dict[str, Any], dict[str, str]]:
+    return transformed(stage), {"Stage": stage, "ImageUri": IMAGE}
+
+
+def function(template: dict[str, Any]) -> dict[str, Any]:
+    return one(template, "AWS::Lambda::Function")[1]["Properties"]
+
+
+def test_alias_live_is_shifted_by_codedeploy_per_stage(stage: str) -> None:
+    template, _ = settings(stage)
+    _alias_id, alias = one(template, "AWS::Lambda::Alias")
+    group_id, group = one(template, "AWS::CodeDeploy::DeploymentGroup")
+    version_id, _ = one(template, "AWS::Lambda::Version")
+
+    assert alias["Properties"]["Name"] == "live"
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    policy = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+    assert policy["DeploymentGroupName"] == {"Ref": group_id}
+    config = group["Properties"]["DeploymentConfigName"]
+    assert config == {"Fn::Sub": ["CodeDeployDefault.Lambda${ConfigName}", {"ConfigName": ANY}]}
+    assert (
+        "CodeDeployDefault.Lambda" + config["Fn::Sub"][1]["ConfigName"]
+        == (EXPECTED_DEPLOYMENT[stage])
+    )
+    # First deploy of a stage: the alias is created straight on the first version (an update
+    # policy only governs updates) and nothing waits on a CodeDeploy deployment to exist.
+    assert "DependsOn" not in alias or group_id not in alias["DependsOn"]
+
+
+class _Any:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+ANY = _Any()
+
+
+def test_alarms_roll_a_deployment_back(stage: str) -> None:
+    template, _ = settings(stage)
+    _, group = one(template, "AWS::CodeDeploy::DeploymentGroup")
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    wired = group["Properties"]["AlarmConfiguration"]
+    rollback = group["Properties"]["AutoRollbackConfiguration"]
+
+    assert wired["Enabled"] is True
+    assert sorted(a["Name"]["Ref"] for a in wired["Alarms"]) == sorted(alarms)
+    assert rollback["Enabled"] is True
+    assert {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"} <= set(rollback["Events"])
+    metrics = {
+        (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()
+    }
+    assert metrics == {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/Lambda", "Duration"),
+        ("AWS/ApiGateway", "5XXError"),
+    }
+    for alarm in alarms.values():
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching"  # no traffic is no fault
+
+
+def test_function_alarms_watch_the_version_being_deployed(stage: str) -> None:
+    template, _ = settings(stage)
+    version_id, _ = one(template, "AWS::Lambda::Version")
+    function_id, _ = one(template, "AWS::Lambda::Function")
+    for alarm in of_type(template, "AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        if properties["Namespace"] != "AWS/Lambda":
+            continue
+        dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+        assert dimensions["ExecutedVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+        assert dimensions["Resource"] == {"Fn::Sub": f"${{{function_id}}}:live"}
+
+
+def test_duration_alarm_fires_before_the_timeout(stage: str) -> None:
+    template, parameters = settings(stage)
+    timeout_ms = resolve(function(template)["Timeout"], template, parameters) * 1000
+    duration = next(
+        a["Properties"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "Duration"
+    )
+    assert duration["Statistic"] == "Maximum"
+    assert duration["Threshold"] < timeout_ms
+
+
+def test_api_5xx_alarm_watches_this_stages_api(stage: str) -> None:
+    template, parameters = settings(stage)
+    _, api = one(template, "AWS::ApiGateway::RestApi")
+    alarm = next(
+        a["Properties"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Namespace"] == "AWS/ApiGateway"
+    )
+    dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dimensions["ApiName"] == api["Properties"]["Name"]
+    assert resolve(dimensions["Stage"], template, parameters) == stage
+
+
+def test_time_budget_is_below_api_gateways_29_seconds(stage: str) -> None:
+    template, parameters = settings(stage)
+    properties = function(template)
+    timeout = resolve(properties["Timeout"], template, parameters)
+    compile_seconds = resolve(
+        properties["Environment"]["Variables"]["LSC_COMPILE_SECONDS"], template, parameters
+    )
+    assert timeout < API_GATEWAY_TIMEOUT_SECONDS
+    assert float(compile_seconds) < timeout
+    assert resolve(properties["MemorySize"], template, parameters) >= ONE_VCPU_MB
+
+
+def test_function_is_the_image_given_by_parameter(stage: str) -> None:
+    template, _ = settings(stage)
+    properties = function(template)
+    assert properties["PackageType"] == "Image"
+    assert properties["Code"] == {"ImageUri": IMAGE}  # the transform resolves the parameter
+    assert properties["ImageConfig"]["Command"] == ["app.lambda_handler"]
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["Environment"]["Variables"]["LSC_IMAGE_URI"] == {"Ref": "ImageUri"}
+
+
+def test_a_new_image_publishes_a_new_version(stage: str) -> None:
+    """The version's logical id hashes the code: a new digest means a new version and so a
+    CodeDeploy deployment; the same digest means no change at all."""
+    other = IMAGE.replace("ab" * 32, "cd" * 32)
+    before, _ = one(transformed(stage), "AWS::Lambda::Version")
+    again, _ = one(transformed(stage, ImageUri=IMAGE), "AWS::Lambda::Version")
+    after, _ = one(transformed(stage, ImageUri=other), "AWS::Lambda::Version")
+    assert before == again
+    assert before != after
+
+
+@pytest.mark.parametrize(
+    ("uri", "accepted"),
+    [
+        (IMAGE, True),
+        (
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/lattice-surgery@sha256:" + "0" * 64,
+            True,
+        ),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery:latest", False),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery:abc1234", False),
+        ("public.ecr.aws/lambda/python@sha256:" + "0" * 64, False),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery@sha256:abc", False),
+    ],
+)
+def test_image_parameter_takes_only_a_digest(uri: str, accepted: bool) -> None:
+    """A moving tag would make CloudFormation see no change and skip the update."""
+    pattern = load(TEMPLATE)["Parameters"]["ImageUri"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, uri)) is accepted
+
+
+def test_function_reads_every_setting_the_handler_reads(stage: str) -> None:
+    template, _ = settings(stage)
+    variables = function(template)["Environment"]["Variables"]
+    assert set(variables) == HANDLER_ENV
+    read_by_handler = set()
+    for source in (REPO / "function").rglob("*.py"):
+        read_by_handler |= set(re.findall(r"\"(LSC_[A-Z_]+)\"", source.read_text()))
+    # LSC_GIT_COMMIT is baked into the image by the Dockerfile (ENV), not set by the stack.
+    assert read_by_handler - {"LSC_GIT_COMMIT"} <= set(variables)
+
+
+def test_cors_origin_comes_from_a_parameter(stage: str) -> None:
+    template, _ = settings(stage)
+    parameter = load(TEMPLATE)["Parameters"]["CorsOrigin"]
+    assert parameter["Default"] == "https://latticesurgery.com"
+    variables = function(template)["Environment"]["Variables"]
+    assert variables["LSC_CORS_ORIGIN"] == {"Ref": "CorsOrigin"}
+    assert variables["LSC_CORS_EXTRA_ORIGINS"] == {"Ref": "CorsExtraOrigins"}
+    # API Gateway's own errors (throttling, unknown path, failed integration) carry it too.
+    _, api = one(template, "AWS::ApiGateway::RestApi")
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        header = responses[kind]["responseParameters"][
+            "gatewayresponse.header.Access-Control-Allow-Origin"
+        ]
+        assert header == {"Fn::Sub": "'${CorsOrigin}'"}
+
+
+def test_routes_proxy_to_the_alias(stage: str) -> None:
+    template, _ = settings(stage)
+    _, api = one(template, "AWS::ApiGateway::RestApi")
+    alias_id, _ = one(template, "AWS::Lambda::Alias")
+    paths = api["Properties"]["Body"]["paths"]
+    assert set(paths) == {"/compile", "/v2/{proxy+}", "/health"}
+    for path in paths.values():
+        integration = path["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy"
+        assert f"${{{alias_id}}}" in integration["uri"]["Fn::Sub"]
+    permissions = of_type(template, "AWS::Lambda::Permission")
+    assert len(permissions) == len(paths)
+    for permission in permissions.values():
+        assert permission["Properties"]["FunctionName"] == {"Ref": alias_id}
+
+
+def test_gzip_and_base64_bodies_pass_through(stage: str) -> None:
+    """The handler returns base64 bodies (gzip or JSON) with isBase64Encoded; API Gateway decodes
+    them only for binary media types, so all types are binary, and it adds no compression."""
+    template, _ = settings(stage)
+    _, api = one(template, "AWS::ApiGateway::RestApi")
+    assert api["Properties"]["Body"]["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+    assert "MinimumCompressionSize" not in api["Properties"]
+
+
+def test_stage_is_throttled_traced_and_access_logged(stage: str) -> None:
+    template, parameters = settings(stage)
+    _, api_stage = one(template, "AWS::ApiGateway::Stage")
+    properties = api_stage["Properties"]
+    assert resolve(properties["StageName"], template, parameters) == stage
+    assert properties["TracingEnabled"] is True
+    (method,) = properties["MethodSettings"]
+    assert (method["ResourcePath"], method["HttpMethod"]) == ("/*", "*")
+    rate = resolve(method["ThrottlingRateLimit"], template, parameters)
+    burst = resolve(method["ThrottlingBurstLimit"], template, parameters)
+    assert 0 < rate <= burst
+    assert method["DataTraceEnabled"] is False  # never log request bodies
+    destination = properties["AccessLogSetting"]["DestinationArn"]
+    log_group = template["Resources"][destination["Fn::GetAtt"][0]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert "$context.requestId" in properties["AccessLogSetting"]["Format"]
+
+
+def test_prod_is_throttled_no_lower_than_dev() -> None:
+    limits = {}
+    for stage in ("dev", "prod"):
+        template, parameters = settings(stage)
+        (method,) = one(template, "AWS::ApiGateway::Stage")[1]["Properties"]["MethodSettings"]
+        limits[stage] = resolve(method["ThrottlingRateLimit"], template, parameters)
+    assert limits["prod"] >= limits["dev"]
+
+
+def test_every_log_group_has_retention(stage: str) -> None:
+    template, parameters = settings(stage)
+    groups = of_type(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 2  # the function's and the API's access logs
+    for group in groups.values():
+        retention = resolve(group["Properties"]["RetentionInDays"], template, parameters)
+        assert retention in LOG_RETENTION_VALUES
+    logging = function(template)["LoggingConfig"]["LogGroup"]
+    assert template["Resources"][logging["Ref"]]["Type"] == "AWS::Logs::LogGroup"
+
+
+def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, role in of_type(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            found += [(name, s) for s in policy["PolicyDocument"]["Statement"]]
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement.get("Action", [])
+    return [actions] if isinstance(actions, str) else actions
+
+
+def test_no_wildcard_iam_actions(stage: str) -> None:
+    template, _ = settings(stage)
+    statements = _statements(template)
+    assert statements
+    for role, statement in statements:
+        for action in _actions(statement):
+            assert "*" not in action, f"{role} allows {action}"
+        assert "NotAction" not in statement
+
+
+def test_function_role_is_least_privilege(stage: str) -> None:
+    template, _ = settings(stage)
+    role_id = function(template)["Role"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role  # the old stack attached AWSLambda_ReadOnlyAccess
+    granted = set()
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            granted |= set(_actions(statement))
+            if statement["Resource"] == "*":  # only for actions without resource-level scope
+                assert set(_actions(statement)) <= {
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                }
+    assert granted == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
+
+
+def test_outputs_name_the_api_the_function_and_the_alias(stage: str) -> None:
+    template, _ = settings(stage)
+    outputs = template["Outputs"]
+    api_id, _ = one(template, "AWS::ApiGateway::RestApi")
+    alias_id, _ = one(template, "AWS::Lambda::Alias")
+    function_id, _ = one(template, "AWS::Lambda::Function")
+    url = outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    assert url.startswith(f"https://${{{api_id}}}.execute-api.")
+    assert url.endswith("/${Stage}")  # the stage included, no trailing slash
+    assert outputs["FunctionName"]["Value"] == {"Ref": function_id}
+    assert outputs["AliasArn"]["Value"] == {"Ref": alias_id}
+
+
+def test_custom_domain_is_absent_by_default_and_complete_when_given() -> None:
+    template = transformed("prod")
+    parameters = load(TEMPLATE)["Parameters"]
+    assert parameters["DomainName"]["Default"] == ""
+    conditions = template["Conditions"]
+    assert conditions["HasDomain"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}
+    domain_id, domain = one(template, "AWS::ApiGateway::DomainName")
+    _, mapping = one(template, "AWS::ApiGateway::BasePathMapping")
+    records = of_type(template, "AWS::Route53::RecordSet")
+    assert domain["Condition"] == mapping["Condition"] == "HasDomain"
+    assert {r["Condition"] for r in records.values()} == {"HasHostedZone"}
+    assert {r["Properties"]["Type"] for r in records.values()} == {"A", "AAAA"}
+    assert domain["Properties"]["SecurityPolicy"] == "TLS_1_2"
+    assert mapping["Properties"]["DomainName"] == {"Ref": domain_id}
+    _, api_stage = one(template, "AWS::ApiGateway::Stage")
+    stage_id = next(k for k, v in template["Resources"].items() if v is api_stage)
+    assert mapping["Properties"]["Stage"] == {"Ref": stage_id}
+    assert template["Outputs"]["CustomDomainUrl"]["Condition"] == "HasDomain"
