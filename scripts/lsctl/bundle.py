@@ -404,9 +404,15 @@ bundle, circuit, results_file = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, bundle)
 import _multiprocessing
 class _NoSemLock:  # Lambda has no /dev/shm: every semaphore fails like this
+    SEM_VALUE_MAX = _multiprocessing.SemLock.SEM_VALUE_MAX
     def __init__(self, *args, **kwargs):
         raise OSError(38, "Function not implemented")
 _multiprocessing.SemLock = _NoSemLock
+try:
+    __import__("multiprocessing").Lock()
+    raise SystemExit("multiprocessing semaphores still work: the Lambda emulation failed")
+except OSError:
+    pass
 started = time.perf_counter()
 import app
 import_seconds = time.perf_counter() - started

@@ -1,0 +1,173 @@
+"""The Lambda bundle (`lsctl build`), built here from the local uv cache (no network once the
+machine's .venv is installed: the same wheels), then run on its own as Lambda would run it.
+
+A build takes about 10 s on 2 cores (install 1-2 s from the cache, bytecode 4-5 s, verification
+2 s); the module builds it once, plus once more for determinism and once without the compiler."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lsctl import bundle, compiler_source
+from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
+
+PROBE = Path(__file__).with_name("bundle_probe.py")
+PYC_UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
+
+pytestmark = pytest.mark.slow
+
+
+def quiet(message: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bundle.Report]:
+    out = tmp_path_factory.mktemp("bundle") / "bundle"
+    return out, bundle.build(out, log=quiet)
+
+
+def probe(path: Path, tmp_path: Path) -> dict[str, Any]:
+    """The handler from `path` alone, in `python -I -S` with semaphores failing."""
+    results = tmp_path / "probe.json"
+    env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_METRICS_DISABLED": "true"}
+    subprocess.run(
+        [sys.executable, "-I", "-S", "-W", "ignore", PROBE, path, README_EXAMPLE, results],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return json.loads(results.read_text())
+
+
+def tree(path: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(path).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in path.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_handler_answers_health_from_the_bundle_alone(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    path, _ = built
+    before = tree(path)
+    results = probe(path, tmp_path)
+    assert results["semaphores_fail"] is True  # as on Lambda
+    assert results["outside"] == []  # nothing imported from outside the bundle and stdlib
+    health = json.loads(results["health"]["body"])
+    if COMPILER_PRESENT:
+        assert results["health"]["status"] == 200
+        assert health["compiler"]["status"] == "ok"
+        assert len(health["compiler"]["compiler_commit"]) == 40
+    else:
+        assert results["health"]["status"] == 503
+        assert health["compiler"]["status"] == "missing"
+    # Lambda's /var/task is read-only: the run must not need to write (no stale bytecode).
+    assert tree(path) == before
+
+
+@pytest.mark.compiler
+def test_bundle_compiles_the_readme_example(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    path, _ = built
+    results = probe(path, tmp_path)
+    for key in ("legacy", "legacy_gzip"):
+        assert results[key]["status"] == 200, results[key]
+        # The web client parses the body twice: axios, then JSON.parse(response.data).
+        document = json.loads(json.loads(results[key]["body"]))
+        assert document["slices"] and "Circuit" in document["compilation_text"]
+    v2 = json.loads(results["v2"]["body"])
+    assert results["v2"]["status"] == 200
+    assert v2["stats"]["qubits"] == 2
+
+
+def test_bytecode_is_complete_and_never_revalidated(built: tuple[Path, bundle.Report]) -> None:
+    path, _ = built
+    sources = [p for p in path.rglob("*.py")]
+    assert sources
+    for source in sources:
+        cached = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+        assert cached.exists(), source
+        flags = int.from_bytes(cached.read_bytes()[4:8], "little")
+        assert flags == PYC_UNCHECKED_HASH, cached
+
+
+def test_what_no_import_reads_is_pruned(built: tuple[Path, bundle.Report]) -> None:
+    path, report = built
+    leftovers = [
+        p
+        for p in path.rglob("*")
+        if (p.is_dir() and p.name in bundle.PRUNE_DIR_NAMES and p.parent != path)
+        or (p.is_file() and p.suffix in bundle.PRUNE_SUFFIXES)
+    ]
+    assert leftovers == []
+    assert sorted(p.name for p in (path / "botocore" / "data").iterdir() if p.is_dir()) == ["xray"]
+    assert report.pruned_bytes["test suites"] > 10_000_000
+    assert report.stripped, "no library was stripped of debug symbols"
+    for entry in report.stripped:
+        sections = bundle.elf_section_names(path / entry["file"])
+        assert sections and not any(s.startswith(".debug_") for s in sections), entry["file"]
+        assert entry["bytes_after"] < entry["bytes_before"]
+
+
+def test_report_gives_size_by_package(built: tuple[Path, bundle.Report]) -> None:
+    path, report = built
+    written = json.loads(bundle.report_path(path).read_text())
+    assert written["digest"] == report.digest
+    sizes = [p["bytes"] for p in written["packages"]]
+    assert sizes == sorted(sizes, reverse=True)
+    on_disk = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    assert written["total_bytes"] == sum(sizes) == on_disk
+    names = {p["name"] for p in written["packages"]}
+    assert {"scipy", "numpy", "symengine", "qiskit-terra", "function (this repo)"} <= names
+    assert ("lsqecc (compiler)" in names) is COMPILER_PRESENT
+    assert written["compiler"]["status"] == ("ok" if COMPILER_PRESENT else "missing")
+    table = bundle.size_table(report)
+    assert table.splitlines()[1].split()[0] == written["packages"][0]["name"]
+    assert "total" in table.splitlines()[-1]
+
+
+def test_same_inputs_give_the_same_bundle(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    _, report = built
+    again = bundle.build(tmp_path / "elsewhere", log=quiet)
+    assert again.digest == report.digest
+
+
+def test_without_the_compiler_it_builds_the_rest_and_says_so(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    if COMPILER_PRESENT:  # build one without it; where it is absent, the module's bundle is one
+        empty = tmp_path / "empty-compiler"
+        empty.mkdir()
+        path = tmp_path / "bundle"
+        report = bundle.build(path, compiler_root=empty, log=quiet)
+    else:
+        path, report = built
+    assert report.compiler["status"] == "missing"
+    assert "submodule update --init --recursive" in report.compiler["reason"]
+    assert any("compiler is missing" in w for w in report.warnings)
+    assert report.verification["health"] == 503
+    assert not (path / "lsqecc").exists()
+    assert (path / "app.py").exists()
+
+
+def test_require_compiler_fails_before_building(tmp_path: Path) -> None:
+    empty = tmp_path / "empty-compiler"
+    empty.mkdir()
+    with pytest.raises(compiler_source.CompilerMissing, match="submodule update"):
+        bundle.build(tmp_path / "bundle", require_compiler=True, compiler_root=empty, log=quiet)
+    assert not (tmp_path / "bundle").exists()
+    assert not (tmp_path / "bundle.tmp").exists()

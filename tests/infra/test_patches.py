@@ -1,0 +1,42 @@
+"""Every patch in patches/ applies to the compiler commit this repository pins (the submodule's
+gitlink), and changes what it says it changes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lsctl import compiler_source
+from lsctl.paths import COMPILER_DIR, REPO_ROOT
+
+pytestmark = pytest.mark.compiler
+
+
+def pinned_commit() -> str:
+    """The commit of compiler/ recorded in this repository's HEAD."""
+    listing = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "ls-tree", "HEAD", "compiler"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert listing[1] == "commit", listing
+    return listing[2]
+
+
+def test_checkout_is_the_pinned_commit() -> None:
+    assert compiler_source.locate().commit == pinned_commit()
+
+
+def test_every_patch_applies_to_the_pinned_commit(tmp_path: Path) -> None:
+    patches = compiler_source.patch_files()
+    assert patches, "patches/ is empty"
+    source = compiler_source.locate(COMPILER_DIR)
+    # prepare() applies each patch to a copy and checks (by a reverse apply) that it landed.
+    src = compiler_source.prepare(tmp_path / "compiler", source)
+    assert (src / "lsqecc" / "__init__.py").exists()
+    for patch in patches:
+        header = patch.read_text().split("\ndiff --git", 1)[0]
+        assert len(header.strip()) > 40, f"{patch.name} has no header saying what it fixes"
