@@ -27,13 +27,6 @@ SKIP_REASON = (
 if COMPILER_PRESENT and str(PATCHED_SRC) not in sys.path:
     sys.path.append(str(PATCHED_SRC))
 
-README_EXAMPLE = (
-    "OPENQASM 2.0;\n"
-    'include "qelib1.inc";\n'
-    "qreg q[2];\n"
-    "h q[0];\ncx q[0],q[1];\nh q[0];\nt q[1];\ns q[0];\nx q[0];\n"
-)
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if COMPILER_PRESENT:

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-# The README's example circuit (the same as tests/conftest.py README_EXAMPLE).
+from lsctl import webclient
+
+# The README's example circuit (tests use it too).
 README_EXAMPLE = (
     "OPENQASM 2.0;\n"
     'include "qelib1.inc";\n'
@@ -91,24 +93,6 @@ def _expect_json(check: str, response: HttpResponse) -> Any:
         raise SmokeFailure(check, f"the body is not JSON ({exc})", response) from None
 
 
-def web_client_sections(text: str) -> int:
-    """How many sections the latticesurgery.com client reads from compilation_text; raises
-    ValueError where its parser would index past the end (and blank the page)."""
-    pieces = text.split("Circuit")
-    needed = [1, 2]
-    if "Litinski" in text:
-        needed.append(3)
-    if "resource" in text:
-        needed.append(4)
-    for index in needed:
-        if index >= len(pieces):
-            raise ValueError(
-                f"splitting on 'Circuit' gives {len(pieces)} pieces; the web client reads piece "
-                f"{index}"
-            )
-    return len(needed)
-
-
 def _check_document(check: str, document: Any, response: HttpResponse) -> tuple[int, int]:
     if not isinstance(document, dict):
         raise SmokeFailure(check, "the document is not a JSON object", response)
@@ -119,8 +103,8 @@ def _check_document(check: str, document: Any, response: HttpResponse) -> tuple[
     if not isinstance(text, str):
         raise SmokeFailure(check, "'compilation_text' is missing", response)
     try:
-        sections = web_client_sections(text)
-    except ValueError as exc:
+        sections = len(webclient.parse_compilation_text(text))
+    except webclient.ClientWouldFail as exc:
         raise SmokeFailure(check, f"compilation_text: {exc}", response) from None
     return len(slices), sections
 
