@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from lsctl.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
+
 REPO = Path(__file__).resolve().parents[1]
 PATCHED_SRC = REPO / "build" / "compiler" / "src"
 DATA = Path(__file__).resolve().parent / "data"
