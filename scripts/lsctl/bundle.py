@@ -24,6 +24,7 @@ Steps, each one measured in the report (build/bundle-report.json):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -154,37 +155,28 @@ def build(
 def _assemble(
     stage: Path, source: compiler_source.CompilerSource | None, report: Report, log: Log
 ) -> None:
-    clock = _Clock(report)
-    with clock("install"):
+    with _timed(report, "install"):
         install_requirements(stage, log)
-    with clock("copy"):
+    with _timed(report, "copy"):
         copy_function(stage)
         if source is not None:
             report.compiler = add_compiler(stage, source)
-    with clock("prune"):
+    with _timed(report, "prune"):
         report.pruned_bytes = prune(stage)
-    with clock("strip"):
+    with _timed(report, "strip"):
         report.stripped = strip_debug_symbols(stage, report.warnings)
-    with clock("bytecode"):
+    with _timed(report, "bytecode"):
         compile_bytecode(stage)
     normalise(stage, _source_date_epoch())
-    with clock("verify"):
+    with _timed(report, "verify"):
         report.verification = verify(stage, compile_expected=source is not None)
 
 
-class _Clock:
-    def __init__(self, report: Report) -> None:
-        self.report = report
-
-    def __call__(self, step: str) -> _Clock:
-        self.step = step
-        return self
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.report.seconds[self.step] = round(time.perf_counter() - self.started, 2)
+@contextlib.contextmanager
+def _timed(report: Report, step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    report.seconds[step] = round(time.perf_counter() - started, 2)
 
 
 # 1. install --------------------------------------------------------------------------------
