@@ -2,15 +2,18 @@
 # build/bundle (requirements installed for Lambda's platform, the patched compiler, function/,
 # precompiled bytecode). Nothing is installed here: no pip, no network during the image build.
 #
-# The base is pinned by digest, so a rebuild from the same commit gets the same base. To update it,
-# change this one line to the digest the 3.12 tag points to now:
+# The base is pinned by digest, so a rebuild from the same commit gets the same base. Updating it
+# is one line, the `FROM ... AS lambda-base` below (Dependabot's docker updates do it: Dependabot
+# reads image references written on a FROM line, not ARG defaults). By hand:
 #   skopeo inspect --format '{{.Digest}}' docker://public.ecr.aws/lambda/python:3.12
-#   (or: docker buildx imagetools inspect public.ecr.aws/lambda/python:3.12)
-ARG BASE_IMAGE=public.ecr.aws/lambda/python:3.12@sha256:0628ddc11919f85f4261517d356392dbbc6b3181568d87a376ae2e814464c230
+# `--build-arg BASE_IMAGE=<image>` builds on another base (e.g. a mirror) without editing this file.
+ARG BASE_IMAGE=lambda-base
 
-# checkov:skip=CKV_DOCKER_7: the base is pinned by digest in BASE_IMAGE above (checkov reads no ARG)
 # checkov:skip=CKV_DOCKER_2: Lambda never runs a HEALTHCHECK; GET /health and `lsctl smoke` do that
 # checkov:skip=CKV_DOCKER_3: Lambda runs the image as its own unprivileged user, whatever USER says
+FROM public.ecr.aws/lambda/python:3.12@sha256:0628ddc11919f85f4261517d356392dbbc6b3181568d87a376ae2e814464c230 AS lambda-base
+
+# checkov:skip=CKV_DOCKER_7: BASE_IMAGE defaults to the digest-pinned lambda-base stage above
 FROM ${BASE_IMAGE}
 
 # Set by `lsctl image` (from git and build/bundle-report.json).
