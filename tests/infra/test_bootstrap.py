@@ -273,6 +273,9 @@ def test_deploy_role_may_push_one_repository_change_one_stack_pass_one_role(
     assert by_action["ecr:PutImage"] == {repository_arn}
     stack_arn = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/lattice-surgery-{stage}/*"
     assert by_action["cloudformation:ExecuteChangeSet"] == {stack_arn}
+    assert by_action["cloudformation:DeleteStack"] == {stack_arn}  # ROLLBACK_COMPLETE recovery
+    # `lsctl deploy` reads the bucket and execution role from the bootstrap stack's outputs.
+    assert by_action.pop("cloudformation:DescribeStacks") == {stack_arn, stack["StackId"]}
     for action, resources in by_action.items():
         if action.startswith("ecr:"):
             assert resources == {repository_arn}, action
