@@ -74,7 +74,9 @@ def _size(section: dict[str, Any]) -> str:
             f"**{_mb(section['total_gzip_bytes'])}**",
         ]
     )
+    built = section.get("built_from_commit")
     limit = (
+        f"{section['bundle']}" + (f", built from commit {built[:12]}" if built else "") + ". "
         f"Target: at most {_mb(section['limit_bytes'])} MB on disk: "
         f"{_yes(section['within_limit'])}."
     )
@@ -99,7 +101,7 @@ def _cold_start(section: dict[str, Any]) -> str:
             "import p50 (s)",
             "import p95 (s)",
             "process p50 (s)",
-            "tracer",
+            "X-Ray SDK imported",
             "modules",
         ],
         rows,

@@ -7,12 +7,13 @@ build/bundle-report.json.
 from __future__ import annotations
 
 import io
+import json
 import os
 import tarfile
 from pathlib import Path
 from typing import Any
 
-from lsctl.paths import BUILD_DIR
+from lsctl.paths import BUILD_DIR, REPO_ROOT
 
 BUNDLE_DIR = BUILD_DIR / "bundle"
 LIMIT_BYTES = 200 * 1000 * 1000  # the issue's target: bundle <= 200 MB on disk
@@ -64,6 +65,21 @@ def _targz_bytes(path: Path) -> int:
     return sink.count
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _built_from(report: Path) -> str | None:
+    """The git commit `lsctl build` recorded in build/bundle-report.json, if it did."""
+    try:
+        return str(json.loads(report.read_text()).get("git_commit")) or None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def measure(bundle: Path = BUNDLE_DIR, compress: bool = True) -> dict[str, Any]:
     """Per top-level package: files, bytes, tar.gz bytes; largest first."""
     if not bundle.is_dir():
@@ -80,11 +96,13 @@ def measure(bundle: Path = BUNDLE_DIR, compress: bool = True) -> dict[str, Any]:
         if compress:
             row["gzip_bytes"] += _targz_bytes(entry)
     rows = [{"package": name, **row} for name, row in packages.items()]
+    built_from = _built_from(bundle.parent / "bundle-report.json")
     rows.sort(key=lambda r: r["bytes"], reverse=True)
     total = sum(r["bytes"] for r in rows)
     return {
         "status": "ok",
-        "bundle": str(bundle),
+        "bundle": _shown(bundle),
+        "built_from_commit": built_from,
         "total_bytes": total,
         "total_gzip_bytes": sum(r["gzip_bytes"] for r in rows),
         "files": sum(r["files"] for r in rows),
