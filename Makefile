@@ -61,7 +61,7 @@ bundle: venv compiler
 lock: venv
 	cd requirements && for f in runtime dev sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
-			--python-platform x86_64-manylinux2014 --generate-hashes -o $$f.txt; done
+			--python-platform x86_64-manylinux_2_28 --generate-hashes -o $$f.txt; done
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov build
