@@ -168,3 +168,22 @@ def test_a_body_that_is_not_utf8_is_a_400(invoke, path):
     result = invoke("POST", path, b'{"circuit": "\xff\xfe"}')
     assert result["statusCode"] == 400
     assert "utf-8" in result["body"].lower()
+
+
+def test_base64_request_bodies_as_api_gateway_sends_them_with_binary_media_types(
+    invoke, recorded_compiler
+):
+    import app
+
+    from tests.conftest import FakeContext, rest_event, with_flat_headers
+
+    event = rest_event("POST", "/compile")
+    raw = json.dumps({"circuit": circuit("bell_pair")}).encode()
+    event.update(body=base64.b64encode(raw).decode(), isBase64Encoded=True)
+    result = with_flat_headers(app.lambda_handler(event, FakeContext()))
+    assert result["statusCode"] == 200
+    assert read_compile_response(body_bytes(result))["slices"] == load("bell_pair", True)["slices"]
+
+    event.update(body="%%% not base64 %%%")
+    result = app.lambda_handler(event, FakeContext())
+    assert result["statusCode"] == 400 and "base64" in result["body"]
