@@ -16,7 +16,11 @@ Steps, each one measured in the report (build/bundle-report.json):
    keep a stripped file only if it still loads;
 4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
    the image), recorded as if compiled in /var/task;
-5. verify in a clean interpreter with only the bundle on sys.path and multiprocessing semaphores
+5. trace and prune what the service never loads: replay the request corpus (lsctl.service_corpus)
+   in the staged bundle, fail if it loaded anything lsctl.subpackage_prune's reviewed list removes,
+   remove those subpackages, and (with the compiler) the bytecode of modules the corpus never
+   loaded; after step 6, replay the corpus again: every answer must be the same;
+6. verify in a clean interpreter with only the bundle on sys.path and multiprocessing semaphores
    failing as on Lambda: the handler imports, answers /health and, with the compiler, compiles the
    README example; nothing is written into the bundle (stale bytecode or a package writing next to
    itself would fail on Lambda's read-only /var/task).
@@ -41,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsctl import compiler_source
+from lsctl import compiler_source, import_trace, service_corpus, subpackage_prune
 from lsctl.errors import CliError
 from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR
 
@@ -89,6 +93,8 @@ class Report:
     platform: str = UV_PLATFORM
     python_version: str = PYTHON_VERSION
     pruned_bytes: dict[str, int] = field(default_factory=dict)
+    pruned_subpackages: dict[str, int] = field(default_factory=dict)
+    replay: dict[str, Any] = field(default_factory=dict)
     stripped: list[dict[str, Any]] = field(default_factory=list)
     packages: list[dict[str, Any]] = field(default_factory=list)
     total_bytes: int = 0
@@ -108,6 +114,11 @@ class Report:
 def report_path(out: Path) -> Path:
     """build/bundle → build/bundle-report.json."""
     return out.with_name(f"{out.name}-report.json")
+
+
+def trace_path(out: Path) -> Path:
+    """build/bundle → build/bundle-trace.json (what the corpus loaded: the pruning's evidence)."""
+    return out.with_name(f"{out.name}-trace.json")
 
 
 def build(
@@ -141,7 +152,7 @@ def build(
             f"the compiler is missing ({missing}): the bundle's compile routes will answer 503"
         )
     try:
-        _assemble(stage, source, report, log)
+        trace = _assemble(stage, source, report, log)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -149,12 +160,13 @@ def build(
     stage.rename(out)
     measure(out, report)
     report_path(out).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    trace_path(out).write_text(json.dumps(trace, indent=1) + "\n")
     return report
 
 
 def _assemble(
     stage: Path, source: compiler_source.CompilerSource | None, report: Report, log: Log
-) -> None:
+) -> dict[str, Any]:
     with _timed(report, "install"):
         install_requirements(stage, log)
     with _timed(report, "copy"):
@@ -167,9 +179,27 @@ def _assemble(
         report.stripped = strip_debug_symbols(stage, report.warnings)
     with _timed(report, "bytecode"):
         compile_bytecode(stage)
+    corpus = service_corpus.corpus(source.root if source else None)
+    env = import_trace.lambda_env(stage, _LAMBDA_LIKE_ENV)
+    with _timed(report, "trace"):
+        baseline = import_trace.replay(stage, corpus, env)
+        subpackage_prune.check_unused(baseline.files)
+    with _timed(report, "prune_unused"):
+        prune_unused(stage, baseline, report, trace_complete=source is not None)
     normalise(stage, _source_date_epoch())
     with _timed(report, "verify"):
         report.verification = verify(stage, compile_expected=source is not None)
+    with _timed(report, "replay"):
+        after = import_trace.replay(stage, corpus, env)
+        changed = import_trace.differences(baseline, after)
+    report.replay = {"requests": len(corpus), "changed": changed, "loaded_files": len(after.files)}
+    if changed:
+        raise CliError(
+            f"pruning changed {len(changed)} answer(s) of the request corpus: "
+            + "; ".join(changed[:10])
+            + ". A pruned subpackage is needed: remove it from scripts/lsctl/subpackage_prune.py"
+        )
+    return import_trace.trace_document(stage, baseline, after)
 
 
 @contextlib.contextmanager
@@ -272,6 +302,24 @@ def prune(stage: Path) -> dict[str, int]:
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
     return dict(sorted(removed.items()))
+
+
+def prune_unused(
+    stage: Path, baseline: import_trace.Replay, report: Report, *, trace_complete: bool
+) -> None:
+    """The reviewed subpackages (always), and the bytecode of modules the corpus never loaded
+    (only when the trace saw the compile path: without the compiler it did not)."""
+    report.pruned_subpackages = subpackage_prune.apply(stage, report.warnings)
+    total = sum(report.pruned_subpackages.values())
+    report.pruned_bytes["subpackages the service never loads"] = total
+    if not trace_complete:
+        report.warnings.append(
+            "without the compiler the corpus cannot trace the compile path: kept the bytecode of "
+            "every module (only the reviewed subpackage list was pruned)"
+        )
+        return
+    dropped = import_trace.drop_unused_bytecode(stage, baseline.files)
+    report.pruned_bytes["bytecode of modules the service never loads"] = dropped
 
 
 # 4. strip ----------------------------------------------------------------------------------
