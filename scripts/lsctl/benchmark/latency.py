@@ -168,7 +168,8 @@ def measure(
     """The latency section, and each circuit's last results (circuit name -> variant -> result)."""
     handler = load_handler(paths)
     rows, results = [], {}
-    with upstream_with_noop() as upstream:
+    # Powertools prints EMF metrics every 100 values even with POWERTOOLS_METRICS_DISABLED.
+    with upstream_with_noop() as upstream, contextlib.redirect_stdout(io.StringIO()):
         for circuit in circuits:
             progress(f"latency: {circuit.name}")
             row, last = measure_circuit(circuit, handler, upstream, repeats)
