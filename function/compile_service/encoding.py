@@ -58,9 +58,11 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 def fit(body: bytes, *, gzip_ok: bool, limit: int) -> tuple[bytes, bool]:
     """The body to send and whether it is gzipped, or ResponseTooLarge with what to do about it.
 
-    `limit` applies to what Lambda returns: a gzipped body travels base64-encoded (4/3 larger).
+    `limit` applies to what Lambda returns, the proxy result serialised as JSON: a text body is
+    escaped once more there (a legacy body, itself a JSON string, grows by about a third), and a
+    gzipped body travels base64-encoded (4/3 larger).
     """
-    if len(body) <= limit and not (gzip_ok and len(body) > 1024):
+    if not (gzip_ok and len(body) > 1024) and _fits_as_text(body, limit):
         return body, False
     if not gzip_ok:
         raise ResponseTooLarge(
@@ -75,6 +77,15 @@ def fit(body: bytes, *, gzip_ok: bool, limit: int) -> tuple[bytes, bool]:
             f"gzipped, over this service's {_mb(limit)} response limit; compile a smaller circuit"
         )
     return packed, True
+
+
+def _fits_as_text(body: bytes, limit: int) -> bool:
+    """Whether `body`, as a string inside the JSON the Lambda runtime sends back, is in `limit`.
+    Our bodies hold no raw control characters, so escaping at most doubles them: measure only
+    when that could matter."""
+    if len(body) * 2 + 2 <= limit:
+        return True
+    return len(body) <= limit and len(_encoder.encode(body.decode())) <= limit
 
 
 def _mb(size: int) -> str:

@@ -138,7 +138,10 @@ def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
             if self.command != "HEAD":
                 self.wfile.write(result.body)
 
+        # Every method goes to the handler, as API Gateway's ANY routes send it (the handler
+        # answers 404/405 with a message for what it does not serve).
         do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+        do_TRACE = do_CONNECT = do_QUERY = _handle
 
         def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
