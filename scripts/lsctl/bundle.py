@@ -180,26 +180,58 @@ def _assemble(
     with _timed(report, "bytecode"):
         compile_bytecode(stage)
     corpus = service_corpus.corpus(source.root if source else None)
-    env = import_trace.lambda_env(stage, _LAMBDA_LIKE_ENV)
+    runs = trace_runs(stage, corpus)
     with _timed(report, "trace"):
-        baseline = import_trace.replay(stage, corpus, env)
-        subpackage_prune.check_unused(baseline.files)
+        baselines = {name: import_trace.replay(stage, c, env) for name, (env, c) in runs.items()}
+        loaded = sorted({f for replay in baselines.values() for f in replay.files})
+        subpackage_prune.check_unused(loaded)
     with _timed(report, "prune_unused"):
-        prune_unused(stage, baseline, report, trace_complete=source is not None)
+        prune_unused(stage, loaded, report, trace_complete=source is not None)
     normalise(stage, _source_date_epoch())
     with _timed(report, "verify"):
         report.verification = verify(stage, compile_expected=source is not None)
     with _timed(report, "replay"):
-        after = import_trace.replay(stage, corpus, env)
-        changed = import_trace.differences(baseline, after)
-    report.replay = {"requests": len(corpus), "changed": changed, "loaded_files": len(after.files)}
+        changed = []
+        for name, (env, requests) in runs.items():
+            after = import_trace.replay(stage, requests, env)
+            changed += [
+                f"[{name}] {line}" for line in import_trace.differences(baselines[name], after)
+            ]
+    report.replay = {
+        "environments": {name: len(requests) for name, (_, requests) in runs.items()},
+        "requests": len(corpus),
+        "changed": changed,
+    }
     if changed:
         raise CliError(
             f"pruning changed {len(changed)} answer(s) of the request corpus: "
             + "; ".join(changed[:10])
             + ". A pruned subpackage is needed: remove it from scripts/lsctl/subpackage_prune.py"
         )
-    return import_trace.trace_document(stage, baseline, after)
+    return import_trace.trace_document(stage, baselines[LAMBDA_RUN], loaded)
+
+
+LAMBDA_RUN = "lambda"
+
+
+def trace_runs(
+    stage: Path, corpus: list[dict[str, Any]]
+) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:
+    """Where the corpus runs: the whole of it as on Lambda (tracing on, request not sampled), and
+    its framework requests (a few of each kind) where the libraries around the service take
+    other paths: a sampled X-Ray trace, and outside Lambda (`lsctl serve`, the tests), where
+    Powertools and the X-Ray SDK load other modules."""
+    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **_LAMBDA_LIKE_ENV}
+    sampled = lambda_env | {"_X_AMZN_TRACE_ID": _LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"}
+    framework = service_corpus.framework(corpus)
+    return {
+        LAMBDA_RUN: (import_trace.environment(lambda_env), corpus),
+        "lambda, trace sampled": (import_trace.environment(sampled), framework),
+        "outside lambda": (
+            import_trace.environment({"POWERTOOLS_METRICS_DISABLED": "true"}),
+            framework,
+        ),
+    }
 
 
 @contextlib.contextmanager
@@ -304,9 +336,7 @@ def prune(stage: Path) -> dict[str, int]:
     return dict(sorted(removed.items()))
 
 
-def prune_unused(
-    stage: Path, baseline: import_trace.Replay, report: Report, *, trace_complete: bool
-) -> None:
+def prune_unused(stage: Path, loaded: list[str], report: Report, *, trace_complete: bool) -> None:
     """The reviewed subpackages (always), and the bytecode of modules the corpus never loaded
     (only when the trace saw the compile path: without the compiler it did not)."""
     report.pruned_subpackages = subpackage_prune.apply(stage, report.warnings)
@@ -318,7 +348,7 @@ def prune_unused(
             "every module (only the reviewed subpackage list was pruned)"
         )
         return
-    dropped = import_trace.drop_unused_bytecode(stage, baseline.files)
+    dropped = import_trace.drop_unused_bytecode(stage, loaded)
     report.pruned_bytes["bytecode of modules the service never loads"] = dropped
 
 

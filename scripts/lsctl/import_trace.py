@@ -102,19 +102,29 @@ def differences(before: Replay, after: Replay) -> list[str]:
 
 def _source_of(pyc: str) -> str:
     """pkg/__pycache__/mod.cpython-312.pyc -> pkg/mod.py"""
-    folder, _, name = pyc.rpartition("/__pycache__/")
+    folder, _, name = f"/{pyc}".rpartition("/__pycache__/")
     module = name.split(".", 1)[0]
-    return f"{folder}/{module}.py" if folder else f"{module}.py"
+    return f"{folder.lstrip('/')}/{module}.py" if folder else f"{module}.py"
 
 
-def drop_unused_bytecode(stage: Path, loaded_files: Iterable[str]) -> int:
+# Packages whose every module keeps its bytecode: what they load depends on timing, not on the
+# request. Outside Lambda the X-Ray SDK's sampling poller thread creates a botocore client
+# (botocore, urllib3) whenever it gets to run; the trace cannot promise to see it.
+BYTECODE_KEPT = ("aws_xray_sdk", "botocore", "urllib3")
+
+
+def drop_unused_bytecode(
+    stage: Path, loaded_files: Iterable[str], keep: Iterable[str] = BYTECODE_KEPT
+) -> int:
     """Delete the .pyc of every module the corpus never loaded (their sources stay, so an import
-    we did not see still works, compiled in memory); returns bytes removed."""
+    we did not see still works, compiled in memory), except in the `keep` packages; returns
+    bytes removed."""
     loaded = set(loaded_files)
+    kept = tuple(f"{package}/" for package in keep)
     removed = 0
     for pyc in sorted(stage.rglob("__pycache__/*.pyc")):
         relative = pyc.relative_to(stage).as_posix()
-        if relative in loaded or _source_of(relative) in loaded:
+        if relative in loaded or _source_of(relative) in loaded or relative.startswith(kept):
             continue
         removed += pyc.stat().st_size
         pyc.unlink()
@@ -145,26 +155,25 @@ def untouched_subpackages(stage: Path, loaded_files: Iterable[str]) -> list[dict
         if folder.endswith(("__pycache__", ".dist-info")):
             continue
         found.append({"path": folder, "bytes": size, "mb": round(size / 1e6, 2)})
-    return sorted(found, key=lambda item: -item["bytes"])
+    return sorted(found, key=lambda item: (-item["bytes"], item["path"]))
 
 
-def trace_document(stage: Path, baseline: Replay, after: Replay | None) -> dict[str, Any]:
-    """What build/bundle-trace.json holds: the evidence behind the pruning."""
-    loaded_bytes = sum(
-        (stage / name).stat().st_size for name in baseline.files if (stage / name).is_file()
-    )
+def trace_document(stage: Path, baseline: Replay, loaded: list[str]) -> dict[str, Any]:
+    """What build/bundle-trace.json holds: the evidence behind the pruning (`baseline`: the whole
+    corpus's run; `loaded`: the files loaded in every environment it ran in)."""
+    loaded_bytes = sum((stage / name).stat().st_size for name in loaded if (stage / name).is_file())
     return {
         "requests": len(baseline.answers),
         "answers": baseline.answers,
         "milliseconds": baseline.milliseconds,
-        "replay_seconds": {"before": baseline.seconds, "after": after and after.seconds},
+        "seconds": baseline.seconds,
         "modules_loaded": baseline.modules,
-        "files_loaded": baseline.files,
+        "files_loaded": loaded,
         "loaded_bytes_after_pruning": loaded_bytes,
-        "untouched_subpackages_after_pruning": untouched_subpackages(stage, baseline.files),
+        "untouched_subpackages_after_pruning": untouched_subpackages(stage, loaded),
     }
 
 
-def lambda_env(stage: Path, extra: dict[str, str]) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LAMBDA_TASK_ROOT": str(stage)}
-    return {**env, **extra}
+def environment(extra: dict[str, str]) -> dict[str, str]:
+    """A bare environment (PATH only) plus `extra`: nothing of this machine's leaks in."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra}

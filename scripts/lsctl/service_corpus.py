@@ -229,6 +229,25 @@ def other_requests() -> list[Request]:
     ]
 
 
+FRAMEWORK_REQUESTS = (
+    "health",
+    "openapi",
+    "unknown route",
+    "cors preflight",
+    "v2 readme litinski",
+    "legacy readme plain",
+    "v2 readme gzip",
+    "v2 refused: unsupported gate",
+    "legacy empty body",
+)
+
+
+def framework(requests: list[Request]) -> list[Request]:
+    """A few requests of each kind (routes, errors, gzip, CORS): enough to run the code around
+    the compiler (logging, metrics, tracing) in another environment, quickly."""
+    return [r for r in requests if r["name"] in FRAMEWORK_REQUESTS]
+
+
 def corpus(compiler_root: Path | None = COMPILER_DIR) -> list[Request]:
     """The whole corpus; names are unique (the replay compares answers by name)."""
     # Compiles first: the time-budget requests interrupt a compile part-way.

@@ -1,8 +1,9 @@
 """The Lambda bundle (`lsctl build`), built here from the local uv cache (no network once the
 machine's .venv is installed: the same wheels), then run on its own as Lambda would run it.
 
-A build takes about 10 s on 2 cores (install 1-2 s from the cache, bytecode 4-5 s, verification
-2 s); the module builds it once, plus once more for determinism and once without the compiler."""
+A build takes about 20 s on 2 cores (install 1-2 s from the cache, bytecode 5-6 s, the request
+corpus replayed twice 5-6 s each, verification 1 s); the module builds it once, plus once more for
+determinism, once without the compiler, and once that must fail (a pruned subpackage is needed)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from lsctl import bundle, compiler_source
+from lsctl import bundle, compiler_source, import_trace, service_corpus, subpackage_prune
+from lsctl.errors import CliError
+from lsctl.subpackage_prune import Pruned
 from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
 
 PROBE = Path(__file__).with_name("bundle_probe.py")
@@ -92,15 +95,27 @@ def test_bundle_compiles_the_readme_example(
     assert v2["stats"]["qubits"] == 2
 
 
-def test_bytecode_is_complete_and_never_revalidated(built: tuple[Path, bundle.Report]) -> None:
+def cached(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+
+
+def test_bytecode_for_every_module_loaded_and_never_revalidated(
+    built: tuple[Path, bundle.Report],
+) -> None:
     path, _ = built
-    sources = [p for p in path.rglob("*.py")]
-    assert sources
-    for source in sources:
-        cached = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
-        assert cached.exists(), source
-        flags = int.from_bytes(cached.read_bytes()[4:8], "little")
-        assert flags == PYC_UNCHECKED_HASH, cached
+    trace = json.loads(bundle.trace_path(path).read_text())
+    loaded = [path / f for f in trace["files_loaded"] if f.endswith(".py")]
+    assert len(loaded) > 1000
+    for source in loaded:
+        assert cached(source).exists(), source
+    for pyc in path.rglob("*.pyc"):
+        flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+        assert flags == PYC_UNCHECKED_HASH, pyc
+    without = [p for p in path.rglob("*.py") if not cached(p).exists()]
+    # With the compiler the trace saw every path, so only modules it never loaded lack bytecode
+    # (their sources stay); without it, nothing was trimmed.
+    assert bool(without) is COMPILER_PRESENT
+    assert not {p.relative_to(path).as_posix() for p in without} & set(trace["files_loaded"])
 
 
 def test_what_no_import_reads_is_pruned(built: tuple[Path, bundle.Report]) -> None:
@@ -119,6 +134,61 @@ def test_what_no_import_reads_is_pruned(built: tuple[Path, bundle.Report]) -> No
         sections = bundle.elf_section_names(path / entry["file"])
         assert sections and not any(s.startswith(".debug_") for s in sections), entry["file"]
         assert entry["bytes_after"] < entry["bytes_before"]
+
+
+def test_reviewed_subpackages_are_pruned_and_every_answer_is_unchanged(
+    built: tuple[Path, bundle.Report],
+) -> None:
+    path, report = built
+    for entry in subpackage_prune.PRUNED:
+        assert not (path / entry.path).exists(), entry.path
+    assert not list(path.glob("sympy-*.dist-info")) and not list(path.glob("mpmath-*.dist-info"))
+    assert set(report.pruned_subpackages) == set(subpackage_prune.pruned_paths())
+    assert report.pruned_bytes["subpackages the service never loads"] > 80_000_000
+    assert report.replay["changed"] == []
+    trace = json.loads(bundle.trace_path(path).read_text())
+    assert trace["requests"] == report.replay["requests"] > 100
+    statuses = {answer["status"] for answer in trace["answers"].values()}
+    expected = {200, 204, 400, 404, 413, 422} | ({504} if COMPILER_PRESENT else {503})
+    assert expected <= statuses
+    if COMPILER_PRESENT:  # every compile answered, and the trace cuts the bytecode too
+        assert report.total_bytes < 270_000_000
+        assert report.pruned_bytes["bytecode of modules the service never loads"] > 1_000_000
+        compiled = [a for n, a in trace["answers"].items() if "refused" not in n and "slices" in a]
+        assert len(compiled) > 60 and all(a["status"] == 200 for a in compiled)
+
+
+def test_a_pruned_subpackage_that_is_needed_changes_an_answer(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    """What the second replay catches: here the OpenAPI document, read only by one route."""
+    path, _ = built
+    copy = tmp_path / "bundle"
+    subprocess.run(["cp", "-a", str(path), str(copy)], check=True)
+    (copy / "compile_service" / "openapi.json").unlink()
+    trace = json.loads(bundle.trace_path(path).read_text())
+    corpus = [r for r in service_corpus.corpus(None) if "compile" not in r["path"]]
+    answers = {r["name"]: trace["answers"][r["name"]] for r in corpus}
+    baseline = import_trace.Replay(answers, [], [], {}, 0.0)
+    env, _ = bundle.trace_runs(copy, corpus)[bundle.LAMBDA_RUN]
+    after = import_trace.replay(copy, corpus, env)
+    changed = import_trace.differences(baseline, after)
+    assert changed and all(line.startswith("openapi:") for line in changed), changed
+    assert "status 200 -> 500" in changed[0]
+
+
+def test_build_fails_when_the_service_loads_a_pruned_subpackage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "bundle"
+    out.mkdir()
+    (out / "previous").write_text("the last good bundle")
+    needed = Pruned("qiskit/qasm2", 1.0, "wrongly thought unused")
+    monkeypatch.setattr(subpackage_prune, "PRUNED", (*subpackage_prune.PRUNED, needed))
+    with pytest.raises(CliError, match=r"loads files the bundle prunes: qiskit/qasm2 \(e\.g\."):
+        bundle.build(out, log=quiet)
+    assert (out / "previous").read_text() == "the last good bundle"
+    assert not (tmp_path / "bundle.tmp").exists()
 
 
 def test_report_gives_size_by_package(built: tuple[Path, bundle.Report]) -> None:
@@ -160,6 +230,12 @@ def test_without_the_compiler_it_builds_the_rest_and_says_so(
     assert "submodule update --init --recursive" in report.compiler["reason"]
     assert any("compiler is missing" in w for w in report.warnings)
     assert report.verification["health"] == 503
+    # The trace cannot see the compile path: only the reviewed list is pruned, bytecode stays.
+    assert any("kept the bytecode of every module" in w for w in report.warnings)
+    assert "bytecode of modules the service never loads" not in report.pruned_bytes
+    assert not (path / "sympy").exists() and not (path / "scipy" / "io").exists()
+    assert report.replay["changed"] == []
+    assert all(cached(p).exists() for p in path.rglob("*.py"))
     assert not (path / "lsqecc").exists()
     assert (path / "app.py").exists()
 
