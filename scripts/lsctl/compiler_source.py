@@ -52,8 +52,26 @@ def locate(root: Path = COMPILER_DIR) -> CompilerSource:
     return CompilerSource(root, _git_head(root), _git_head(root / OPENSURGERY))
 
 
-def patch_files(patches_dir: Path = PATCHES_DIR) -> list[Path]:
-    return sorted(patches_dir.glob("*.patch"))
+PATCH_KINDS = ("fix", "performance")
+
+
+def patch_kind(patch: Path) -> str:
+    """A patch's `Kind:` header: `fix` (upstream cannot run without it) or `performance` (the same
+    output, sooner)."""
+    for line in patch.read_text().splitlines():
+        if line.startswith("diff --git"):
+            break
+        if line.lower().startswith("kind:"):
+            kind = line.split(":", 1)[1].strip()
+            if kind in PATCH_KINDS:
+                return kind
+    raise CliError(f"patch {patch.name} has no `Kind: fix` or `Kind: performance` header line")
+
+
+def patch_files(
+    patches_dir: Path = PATCHES_DIR, kinds: tuple[str, ...] = PATCH_KINDS
+) -> list[Path]:
+    return [p for p in sorted(patches_dir.glob("*.patch")) if patch_kind(p) in kinds]
 
 
 def _git_apply(tree: Path, patch: Path, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -84,8 +102,12 @@ def apply_patches(tree: Path, patches: list[Path]) -> None:
             raise CliError(f"patch {patch.name} did not change {tree}: check its paths")
 
 
-def prepare(dest: Path, source: CompilerSource | None = None) -> Path:
-    """Copy the compiler's sources to `dest`, apply patches/, and record what went in.
+def prepare(
+    dest: Path, source: CompilerSource | None = None, kinds: tuple[str, ...] = PATCH_KINDS
+) -> Path:
+    """Copy the compiler's sources to `dest`, apply patches/ (of the given kinds), and record what
+    went in. kinds=("fix",) gives upstream as released plus only what it needs to run: the
+    baseline the benchmark compares with.
 
     Returns the directory to put on sys.path (it holds the `lsqecc` package and compiler_info.json).
     """
@@ -99,7 +121,7 @@ def prepare(dest: Path, source: CompilerSource | None = None) -> Path:
         ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"),
     )
     shutil.copy2(source.root / "LICENSE", dest / "LICENSE")
-    patches = patch_files()
+    patches = patch_files(kinds=kinds)
     apply_patches(dest, patches)
     info = {
         "compiler_commit": source.commit,

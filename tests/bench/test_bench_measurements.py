@@ -106,7 +106,8 @@ def test_response_sizes_from_proxy_results():
         "multiValueHeaders": {"Content-Encoding": ["gzip"]},
         "body": base64.b64encode(packed).decode(),
     }
-    upstream = SimpleNamespace(status=200, body=json.dumps(json.loads(document), indent=2))
+    upstream_body = json.dumps(json.loads(document), indent=2)
+    upstream = SimpleNamespace(status=200, body_bytes=len(upstream_body.encode()))
     sizes = response_bytes.sizes(
         {"handler_plain": plain, "handler_gzip": gzipped, "upstream": upstream}
     )
@@ -135,24 +136,26 @@ def test_size_only_run_writes_both_reports(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.compiler
-def test_latency_harness_on_the_real_compiler_restores_upstream(monkeypatch):
+def test_latency_harness_on_the_real_compiler(monkeypatch, tmp_path):
+    """Upstream runs in its own process on the fixes-only compiler; the handler here."""
+    from lsctl import compiler_source
     from lsctl.local_server import handler_paths
-    from tests.conftest import PATCHED_SRC
 
     monkeypatch.setattr("sys.path", list(__import__("sys").path))
     for name, value in latency.HANDLER_ENV.items():
         monkeypatch.setenv(name, value)  # restored after the test
     handler = latency.load_handler(handler_paths())
-    from lsqecc.pipeline import json_pipeline
-
-    original = json_pipeline.compile_str
-    bell = circuits.layered(2, layers=1)
-    with latency.upstream_with_noop() as upstream:
-        row, last = latency.measure_circuit(bell, handler, upstream, repeats=1)
-    assert json_pipeline.compile_str is original
+    baseline = compiler_source.prepare(tmp_path / "baseline", kinds=("fix",))
+    info = (baseline / "compiler_info.json").read_text()
+    assert "0002" not in info  # no performance patch in the baseline
+    upstream = latency.UpstreamWorker(baseline)
+    try:
+        row, last = latency.measure_circuit(circuits.layered(2, layers=1), handler, upstream, 1)
+    finally:
+        upstream.close()
     assert row["status"] == {"handler_plain": 200, "handler_gzip": 200, "upstream": 200}
     assert row["repeats"] >= 1 and row["upstream"]["n"] == row["repeats"]
     assert row["ratio_gzip"]["p50"] > 0
     sizes = response_bytes.sizes(last)
     assert sizes["gzip_bytes"] and sizes["raw_bytes"] > sizes["gzip_bytes"]
-    assert PATCHED_SRC.is_dir()
+    assert sizes["upstream_bytes"] > sizes["raw_bytes"]  # indent=2

@@ -40,7 +40,7 @@ def sizes(last: dict[str, Any]) -> dict[str, Any]:
     gzipped = header(packed, "content-encoding") == "gzip"
     raw = gzip.decompress(gzip_body) if gzipped else gzip_body
     return {
-        "upstream_bytes": len(upstream.body.encode()),
+        "upstream_bytes": upstream.body_bytes,
         "raw_bytes": len(raw),
         "gzip_bytes": len(gzip_body) if gzipped else None,
         "gzip_factor": round(len(raw) / len(gzip_body), 1) if gzipped else None,

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lsctl import compiler_source
 from lsctl.benchmark import (
     circuits,
     cold_start,
@@ -97,8 +98,13 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             sections["cold_start"] = skipped
     if {"latency", "response_bytes"} & set(chosen):
         if compiler_present:
+            baseline = compiler_source.prepare(BUILD_DIR / "compiler-baseline", kinds=("fix",))
             measured, results = latency.measure(
-                circuits.benchmark_set(quick=args.quick), handler_paths(), repeats, _progress
+                circuits.benchmark_set(quick=args.quick),
+                handler_paths(),
+                baseline,
+                repeats,
+                _progress,
             )
             if "latency" in chosen:
                 sections["latency"] = measured
