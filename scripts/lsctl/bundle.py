@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import struct
@@ -178,11 +179,11 @@ def _assemble(
     with _timed(report, "strip"):
         report.stripped = strip_debug_symbols(stage, report.warnings)
     with _timed(report, "bytecode"):
-        compile_bytecode(stage)
+        compile_bytecode(stage, skip=subpackage_prune.pruned_paths())
     corpus = service_corpus.corpus(source.root if source else None)
     runs = trace_runs(stage, corpus)
     with _timed(report, "trace"):
-        baselines = {name: import_trace.replay(stage, c, env) for name, (env, c) in runs.items()}
+        baselines = import_trace.replay_all(stage, runs, write_bytecode=False)
         loaded = sorted({f for replay in baselines.values() for f in replay.files})
         subpackage_prune.check_unused(loaded)
     with _timed(report, "prune_unused"):
@@ -191,12 +192,11 @@ def _assemble(
     with _timed(report, "verify"):
         report.verification = verify(stage, compile_expected=source is not None)
     with _timed(report, "replay"):
-        changed = []
-        for name, (env, requests) in runs.items():
-            after = import_trace.replay(stage, requests, env)
-            changed += [
-                f"[{name}] {line}" for line in import_trace.differences(baselines[name], after)
-            ]
+        changed = [
+            f"[{name}] {line}"
+            for name, after in import_trace.replay_all(stage, runs).items()
+            for line in import_trace.differences(baselines[name], after)
+        ]
     report.replay = {
         "environments": {name: len(requests) for name, (_, requests) in runs.items()},
         "requests": len(corpus),
@@ -434,10 +434,14 @@ def _unloadable(stage: Path, paths: list[Path]) -> set[str]:
 # 5. bytecode and file metadata -------------------------------------------------------------
 
 
-def compile_bytecode(stage: Path) -> None:
+def compile_bytecode(stage: Path, skip: list[str] | None = None) -> None:
     """Unchecked-hash .pyc: never re-validated against the sources' times, so the image's file
-    times cannot make it stale; file names inside are /var/task paths wherever this runs."""
+    times cannot make it stale; file names inside are /var/task paths wherever this runs. `skip`:
+    bundle-relative paths about to be pruned (compiling them would be wasted time)."""
     command = [sys.executable, "-I", "-W", "ignore", "-m", "compileall", "-q", "-q", "-j", "0"]
+    if skip:
+        names = "|".join(re.escape(path) for path in skip)
+        command += ["-x", f"^{re.escape(str(stage))}/(?:{names})(?:/|$)"]
     command += ["--invalidation-mode", "unchecked-hash", "-d", LAMBDA_TASK_ROOT, str(stage)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,16 +41,21 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def replay(stage: Path, corpus: list[dict[str, Any]], env: dict[str, str]) -> Replay:
+def replay(
+    stage: Path, corpus: list[dict[str, Any]], env: dict[str, str], *, write_bytecode: bool = True
+) -> Replay:
     """Every request of `corpus` through the bundle's handler in a fresh interpreter. CliError if
     the run fails, loads a module from outside the bundle, or writes into the bundle (a module
-    imported without its bytecode, which Lambda's read-only /var/task would refuse to cache)."""
+    imported without its bytecode, which Lambda's read-only /var/task would refuse to cache).
+    write_bytecode=False (`python -B`) for the run before pruning, where the subpackages about to
+    be pruned have no bytecode: importing one is then reported by name, not as a write."""
     before = _snapshot(stage)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bundle-corpus-") as tmp:
         corpus_file, results_file = Path(tmp) / "corpus.json", Path(tmp) / "results.json"
         corpus_file.write_text(json.dumps(corpus))
-        command = [sys.executable, "-I", "-S", "-W", "ignore", str(PROBE), str(stage)]
+        flags = ["-I", "-S", "-W", "ignore"] + ([] if write_bytecode else ["-B"])
+        command = [sys.executable, *flags, str(PROBE), str(stage)]
         result = subprocess.run(
             [*command, str(corpus_file), str(results_file)],
             env=env,
@@ -77,6 +83,21 @@ def replay(stage: Path, corpus: list[dict[str, Any]], env: dict[str, str]) -> Re
         milliseconds=data["milliseconds"],
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+def replay_all(
+    stage: Path,
+    runs: dict[str, tuple[dict[str, str], list[dict[str, Any]]]],
+    *,
+    write_bytecode: bool = True,
+) -> dict[str, Replay]:
+    """`replay` for each (environment, corpus), two at a time (each one is single-threaded)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(replay, stage, c, env, write_bytecode=write_bytecode)
+            for name, (env, c) in runs.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
 
 
 def differences(before: Replay, after: Replay) -> list[str]:
