@@ -50,4 +50,12 @@ def log_records(monkeypatch: pytest.MonkeyPatch):
     buffer = io.StringIO()
     for handler in logging.getLogger(SERVICE).handlers:
         monkeypatch.setattr(handler, "stream", buffer)
-    return lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]
+    # The logger keeps the level of whoever imported the handler first (e.g. a benchmark at
+    # WARNING); these tests read INFO records.
+    for name in [SERVICE, *logging.root.manager.loggerDict]:
+        if name == SERVICE or name.startswith(SERVICE + "."):
+            logger = logging.getLogger(name)
+            monkeypatch.setattr(logger, "level", logger.level)  # restored after the test
+            logger.setLevel(logging.INFO)  # setLevel also clears logging's isEnabledFor cache
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]
+    logging.root.manager._clear_cache()
