@@ -7,8 +7,11 @@ warm-up run of each that fills the bytecode cache (PYTHONPYCACHEPREFIX, a direct
 a built image ships compiled bytecode, and the checkout's own files are left alone).
 
 The handler is imported with the Powertools Tracer active as on Lambda
-(AWS_LAMBDA_FUNCTION_NAME set, POWERTOOLS_TRACE_DISABLED unset: aws_xray_sdk is imported and
-patches libraries) and with it disabled (POWERTOOLS_TRACE_DISABLED=true).
+(AWS_LAMBDA_FUNCTION_NAME and LAMBDA_TASK_ROOT set as the Lambda runtime sets them,
+POWERTOOLS_TRACE_DISABLED unset: aws_xray_sdk is imported) and with it disabled
+(POWERTOOLS_TRACE_DISABLED=true). LAMBDA_TASK_ROOT matters: without it the X-Ray SDK believes it
+runs outside Lambda and builds a sampling poller with two botocore clients (~100 ms) that Lambda
+never uses.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def lambda_env(tracer: bool) -> dict[str, str]:
     """The environment variables that make Powertools behave as on Lambda."""
     env = {
         "AWS_LAMBDA_FUNCTION_NAME": "lattice-surgery-bench",
+        "LAMBDA_TASK_ROOT": "/var/task",  # set by the Lambda runtime; the X-Ray SDK checks it
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
         "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
