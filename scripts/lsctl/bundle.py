@@ -15,7 +15,7 @@ Steps, each one measured in the report (build/bundle-report.json):
    auditwheel-patched library without them can corrupt it, as happened with scipy's OpenBLAS), and
    keep a stripped file only if it still loads;
 4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
-   the image), recorded as if compiled in /var/task;
+   the image), recorded as if compiled in /var/task; not for what step 5 prunes;
 5. trace and prune what the service never loads: replay the request corpus (lsctl.service_corpus)
    in the staged bundle, fail if it loaded anything lsctl.subpackage_prune's reviewed list removes,
    remove those subpackages, and (with the compiler) the bytecode of modules the corpus never
