@@ -5,16 +5,15 @@ the compiler/ submodule is empty (machines without GitHub); GitHub Actions check
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lsctl.loopback import free_port as free_port
+from lsctl.loopback import wait_until_up
 from lsctl.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,26 +88,6 @@ def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "headers": flat}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answered (503 without the compiler is an answer)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def local_server():
     """The real `lsctl serve` on a free loopback port; yields its base URL."""
@@ -122,7 +101,7 @@ def local_server():
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{url}/health")
+        wait_until_up(f"{url}/health", 60)
         yield url
     finally:
         process.terminate()

@@ -8,8 +8,9 @@ import subprocess
 import sys
 import urllib.request
 
+from lsctl.loopback import free_port, wait_until_up
 from lsctl.webclient import read_compile_response
-from tests.conftest import COMPILER_PRESENT, README_EXAMPLE, REPO, free_port, wait_for
+from tests.conftest import COMPILER_PRESENT, README_EXAMPLE, REPO
 
 
 def post(url: str, body: dict, headers: dict[str, str] | None = None):
@@ -108,7 +109,7 @@ def test_start_up_says_clearly_when_the_compiler_is_missing(tmp_path):
         text=True,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/health")
+        wait_until_up(f"http://127.0.0.1:{port}/health", 60)
         status, _, body = post(f"http://127.0.0.1:{port}/v2/compile", {"circuit": README_EXAMPLE})
         assert status == 503
         assert b"git submodule update --init --recursive" in body

@@ -7,13 +7,10 @@ client threads (one keep-alive connection each), to 127.0.0.1 only.
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lsctl.benchmark import stats
+from lsctl.loopback import free_port, wait_until_up
 
 LEVELS = (1, 2, 8)
 
@@ -102,26 +100,6 @@ def run_load(
         thread.join()
     result.seconds = time.perf_counter() - started
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
-                return
-        except urllib.error.HTTPError:
-            return  # it answered
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @contextmanager
