@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 PYTHON312 := $(shell scripts/find-python312)
 VENV := .venv
-UV_VERSION := 0.13.9
+UV_VERSION := $(shell sed -n "s/^uv==\([^ ]*\).*/\1/p" requirements/dev.txt)
 UV := $(VENV)/bin/uv
 export UV_CACHE_DIR ?= $(HOME)/.cache/uv
 export PYTHONDONTWRITEBYTECODE := 1
@@ -23,14 +23,15 @@ $(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is required" >&2; exit 1; }
 	$(PYTHON312) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(UV) pip install --quiet --python $(VENV)/bin/python --require-hashes \
-		-r requirements/runtime.txt -r requirements/dev.txt
+	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes \
+		requirements/runtime.txt requirements/dev.txt
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
 	touch $@
 
-.venv-%/.stamp: requirements/%.txt $(VENV)/.stamp
-	$(UV) venv --quiet --python $(PYTHON312) .venv-$*
-	$(UV) pip install --quiet --python .venv-$*/bin/python --require-hashes -r requirements/$*.txt
+# Order-only on .venv: the tool environments need its uv, not a rebuild whenever it changes.
+.venv-%/.stamp: requirements/%.txt | $(VENV)/.stamp
+	$(UV) venv --quiet --clear --python $(PYTHON312) .venv-$*
+	$(UV) pip sync --quiet --python .venv-$*/bin/python --require-hashes requirements/$*.txt
 	touch $@
 
 venv: $(VENV)/.stamp
