@@ -18,6 +18,9 @@ from types import FrameType
 from compile_service.errors import CompileTimeout
 
 
+RETRY = 0.05
+
+
 class _Expired(BaseException):
     """Raised inside the compile; a BaseException so `except Exception` in lsqecc can't eat it."""
 
@@ -44,7 +47,10 @@ def budget(seconds: float) -> Iterator[None]:
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # After the deadline, fire again every RETRY seconds: an exception raised while the
+    # interpreter runs a finalizer or a gc callback is reported as unraisable and dropped, so one
+    # shot could be lost (seen in the test suite); a later one lands in ordinary code.
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
         yield
     except _Expired:
