@@ -17,7 +17,6 @@ from types import FrameType
 
 from compile_service.errors import CompileTimeout
 
-
 RETRY = 0.05
 
 
