@@ -8,6 +8,7 @@ answers 503 on compile routes, saying how to fix it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -65,6 +66,12 @@ def info() -> dict[str, Any]:
     """What compiler this build carries: commits and patches, or status "missing"."""
     if not available():
         return {"status": "missing", "compiler_commit": "missing", "reason": MISSING_HINT}
+    return dict(_recorded_info())
+
+
+@functools.cache
+def _recorded_info() -> dict[str, Any]:
+    """compiler_info.json beside the lsqecc package, read once: it cannot change under us."""
     spec = importlib.util.find_spec("lsqecc")
     if spec is None or spec.origin is None:  # pragma: no cover - lsqecc imported above
         return {"status": "ok", "compiler_commit": "unknown"}
