@@ -4,16 +4,17 @@ the compiler/ submodule is empty (machines without GitHub); GitHub Actions check
 
 from __future__ import annotations
 
+import contextlib
 import json
-import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lsctl.loopback import free_port as free_port
-from lsctl.loopback import wait_until_up
+from lsctl.loopback import served
 from lsctl.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,21 +92,19 @@ def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def local_server():
     """The real `lsctl serve` on a free loopback port; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lsctl.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/health", 60)
+    with served(2, REPO) as url:
         yield url
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on a free port of 127.0.0.1 (every AWS service); yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()

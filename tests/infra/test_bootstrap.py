@@ -17,8 +17,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from tests.conftest import moto_server
 from tests.infra.conftest import BOOTSTRAP, load
 
 STACK = "lattice-surgery-bootstrap"
@@ -39,13 +39,8 @@ OUTPUTS = {
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 class Account:

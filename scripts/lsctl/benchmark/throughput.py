@@ -7,20 +7,17 @@ client threads (one keep-alive connection each), to 127.0.0.1 only.
 from __future__ import annotations
 
 import http.client
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from lsctl.benchmark import stats
-from lsctl.loopback import free_port, wait_until_up
+from lsctl.loopback import served
 
 LEVELS = (1, 2, 8)
 
@@ -102,30 +99,6 @@ def run_load(
     return result
 
 
-@contextmanager
-def local_server(workers: int, cwd: Path) -> Iterator[str]:
-    """`lsctl serve` on a free loopback port, as a subprocess; yields its base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "lsctl.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workers", str(workers)],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/health")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def measure(
     body: bytes,
     circuit_name: str,
@@ -136,7 +109,7 @@ def measure(
 ) -> dict[str, Any]:
     """Throughput and latency at each concurrency level, after a warm-up of every worker."""
     rows = []
-    with local_server(workers, cwd) as url:
+    with served(workers, cwd) as url:
         warm = run_load(url, "/compile", body, concurrency=workers, requests=2 * workers)
         if warm.statuses.get(200, 0) == 0:
             return {
