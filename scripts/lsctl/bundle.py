@@ -11,19 +11,21 @@ Steps, each one measured in the report (build/bundle-report.json):
 2. prune what is never imported at run time: test suites, benchmarks, type stubs, C headers and
    sources, static libraries, and botocore's service models except X-Ray's (botocore stays: the
    X-Ray SDK imports it at start-up; no code here creates any other AWS client);
-3. `strip --strip-debug` the shared libraries that carry debug sections (only those: stripping an
-   auditwheel-patched library without them can corrupt it, as happened with scipy's OpenBLAS), and
-   keep a stripped file only if it still loads;
+3. `strip --strip-debug` (lsctl.elf_strip) the shared libraries that carry debug sections (only
+   those: stripping an auditwheel-patched library without them can corrupt it, as happened with
+   scipy's OpenBLAS), and keep a stripped file only if it still loads;
 4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
    the image), recorded as if compiled in /var/task; not for what step 5 prunes;
 5. trace and prune what the service never loads: replay the request corpus (lsctl.service_corpus)
    in the staged bundle, fail if it loaded anything lsctl.subpackage_prune's reviewed list removes,
    remove those subpackages, and (with the compiler) the bytecode of modules the corpus never
    loaded; after step 6, replay the corpus again: every answer must be the same;
-6. verify in a clean interpreter with only the bundle on sys.path and multiprocessing semaphores
-   failing as on Lambda: the handler imports, answers /health and, with the compiler, compiles the
-   README example; nothing is written into the bundle (stale bytecode or a package writing next to
-   itself would fail on Lambda's read-only /var/task).
+6. verify (lsctl.bundle_check) in a clean interpreter with only the bundle on sys.path and
+   multiprocessing semaphores failing as on Lambda: the handler imports, answers /health and,
+   with the compiler, compiles the README example; nothing is written into the bundle (stale
+   bytecode or a package writing next to itself would fail on Lambda's read-only /var/task).
+
+Sizes by package (lsctl.bundle_size) go to the report and the printed table.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import os
 import re
 import shutil
 import stat
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsctl import compiler_source, import_trace, service_corpus, subpackage_prune
+from lsctl import (
+    bundle_check,
+    bundle_size,
+    compiler_source,
+    elf_strip,
+    import_trace,
+    service_corpus,
+    subpackage_prune,
+)
 from lsctl.errors import CliError
 from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR
 
@@ -73,12 +82,6 @@ PRUNE_SUFFIXES = {
 # botocore is needed (aws_xray_sdk imports it) but only the X-Ray model can ever be loaded.
 BOTOCORE_MODELS_KEPT = {"xray"}
 
-SMOKE_CIRCUIT = (
-    "OPENQASM 2.0;\n"
-    'include "qelib1.inc";\n'
-    "qreg q[2];\n"
-    "h q[0];\ncx q[0],q[1];\nh q[0];\nt q[1];\ns q[0];\nx q[0];\n"
-)
 
 Log = Callable[[str], None]
 
@@ -159,7 +162,7 @@ def build(
         raise
     shutil.rmtree(out, ignore_errors=True)
     stage.rename(out)
-    measure(out, report)
+    bundle_size.measure(out, report)
     report_path(out).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
     trace_path(out).write_text(json.dumps(trace, indent=1) + "\n")
     return report
@@ -177,7 +180,7 @@ def _assemble(
     with _timed(report, "prune"):
         report.pruned_bytes = prune(stage)
     with _timed(report, "strip"):
-        report.stripped = strip_debug_symbols(stage, report.warnings)
+        report.stripped = elf_strip.strip_debug_symbols(stage, report.warnings)
     with _timed(report, "bytecode"):
         compile_bytecode(stage, skip=subpackage_prune.pruned_paths())
     corpus = service_corpus.corpus(source.root if source else None)
@@ -190,7 +193,7 @@ def _assemble(
         prune_unused(stage, loaded, report, trace_complete=source is not None)
     normalise(stage, _source_date_epoch())
     with _timed(report, "verify"):
-        report.verification = verify(stage, compile_expected=source is not None)
+        report.verification = bundle_check.verify(stage, compile_expected=source is not None)
     with _timed(report, "replay"):
         changed = [
             f"[{name}] {line}"
@@ -221,8 +224,10 @@ def trace_runs(
     its framework requests (a few of each kind) where the libraries around the service take
     other paths: a sampled X-Ray trace, and outside Lambda (`lsctl serve`, the tests), where
     Powertools and the X-Ray SDK load other modules."""
-    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **_LAMBDA_LIKE_ENV}
-    sampled = lambda_env | {"_X_AMZN_TRACE_ID": _LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"}
+    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **bundle_check.LAMBDA_LIKE_ENV}
+    sampled = lambda_env | {
+        "_X_AMZN_TRACE_ID": bundle_check.LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"
+    }
     framework = service_corpus.framework(corpus)
     return {
         LAMBDA_RUN: (import_trace.environment(lambda_env), corpus),
@@ -352,85 +357,6 @@ def prune_unused(stage: Path, loaded: list[str], report: Report, *, trace_comple
     report.pruned_bytes["bytecode of modules the service never loads"] = dropped
 
 
-# 4. strip ----------------------------------------------------------------------------------
-
-
-def elf_section_names(path: Path) -> list[str]:
-    """Section names of a 64-bit little-endian ELF file (x86_64), or [] for anything else."""
-    with path.open("rb") as f:
-        header = f.read(64)
-        if len(header) < 64 or header[:6] != b"\x7fELF\x02\x01":
-            return []
-        shoff = struct.unpack_from("<Q", header, 0x28)[0]
-        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", header, 0x3A)
-        f.seek(shoff)
-        table = f.read(shentsize * shnum)
-        sections = [struct.unpack_from("<IIQQQQ", table, i * shentsize) for i in range(shnum)]
-        if shstrndx >= len(sections):
-            return []
-        f.seek(sections[shstrndx][4])
-        strings = f.read(sections[shstrndx][5])
-    return [strings[s[0] : strings.index(b"\0", s[0])].decode() for s in sections]
-
-
-def shared_libraries(stage: Path) -> Iterator[Path]:
-    for path in sorted(stage.rglob("*.so*")):
-        if path.is_file() and (path.suffix == ".so" or ".so." in path.name):
-            yield path
-
-
-def strip_debug_symbols(stage: Path, warnings: list[str]) -> list[dict[str, Any]]:
-    """`strip --strip-debug` each library that has debug sections; keep it only if it loads."""
-    strip = shutil.which("strip")
-    candidates = [
-        p
-        for p in shared_libraries(stage)
-        if any(n.startswith(".debug_") for n in elf_section_names(p))
-    ]
-    if not candidates:
-        return []
-    if strip is None:
-        warnings.append("`strip` (binutils) not found: shared libraries keep their debug symbols")
-        return []
-    stripped = []
-    with tempfile.TemporaryDirectory(prefix="unstripped-") as tmp:
-        for path in candidates:
-            original = Path(tmp) / path.relative_to(stage).as_posix().replace("/", "__")
-            shutil.copy2(path, original)
-            subprocess.run([strip, "--strip-debug", str(path)], check=True)
-            stripped.append((path, original))
-        failures = _unloadable(stage, [p for p, _ in stripped])
-        result = []
-        for path, original in stripped:
-            relative = path.relative_to(stage).as_posix()
-            if relative in failures:
-                shutil.copy2(original, path)
-                warnings.append(f"{relative} did not load once stripped; kept it as installed")
-                continue
-            before, after = original.stat().st_size, path.stat().st_size
-            result.append({"file": relative, "bytes_before": before, "bytes_after": after})
-    return result
-
-
-_LOAD_CHECK = """
-import ctypes, json, sys
-failed = []
-for path in sys.argv[2:]:
-    try:
-        ctypes.CDLL(path)
-    except OSError:
-        failed.append(path)
-print(json.dumps(failed))
-"""
-
-
-def _unloadable(stage: Path, paths: list[Path]) -> set[str]:
-    """Which of these libraries the dynamic loader refuses (each in the bundle's own layout)."""
-    command = [sys.executable, "-I", "-S", "-c", _LOAD_CHECK, str(stage), *map(str, paths)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return {Path(p).relative_to(stage).as_posix() for p in json.loads(result.stdout)}
-
-
 # 5. bytecode and file metadata -------------------------------------------------------------
 
 
@@ -467,192 +393,6 @@ def normalise(stage: Path, epoch: int) -> None:
         executable = path.is_dir() or path.stat().st_mode & stat.S_IXUSR
         path.chmod(0o755 if executable else 0o644)
         os.utime(path, (epoch, epoch))
-
-
-# 6. verify ---------------------------------------------------------------------------------
-
-# Runs as `python -I -S`: no site-packages, no PYTHON* variables, only the bundle and the stdlib.
-_PROBE = r"""
-import json, sys, sysconfig, time
-bundle, circuit, results_file = sys.argv[1], sys.argv[2], sys.argv[3]
-sys.path.insert(0, bundle)
-import _multiprocessing
-class _NoSemLock:  # Lambda has no /dev/shm: every semaphore fails like this
-    SEM_VALUE_MAX = _multiprocessing.SemLock.SEM_VALUE_MAX
-    def __init__(self, *args, **kwargs):
-        raise OSError(38, "Function not implemented")
-_multiprocessing.SemLock = _NoSemLock
-try:
-    __import__("multiprocessing").Lock()
-    raise SystemExit("multiprocessing semaphores still work: the Lambda emulation failed")
-except OSError:
-    pass
-started = time.perf_counter()
-import app
-import_seconds = time.perf_counter() - started
-
-class Context:
-    function_name = "lattice-surgery-bundle-check"
-    function_version = "1"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function_name
-    memory_limit_in_mb = 1769
-    aws_request_id = "bundle-check"
-    log_group_name = "/aws/lambda/lattice-surgery-bundle-check"
-    log_stream_name = "bundle-check"
-    def get_remaining_time_in_millis(self):
-        return 28000
-
-def call(method, path, body=None):
-    headers = {"content-type": "application/json"} if body else {}
-    event = {
-        "resource": path, "path": path, "httpMethod": method, "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
-        "body": json.dumps(body) if body else None,
-        "requestContext": {
-            "requestId": "bundle-check", "stage": "check", "httpMethod": method, "path": path,
-            "resourcePath": path, "identity": {"sourceIp": "127.0.0.1"},
-        },
-    }
-    return int(app.lambda_handler(event, Context())["statusCode"])
-
-results = {"import_seconds": round(import_seconds, 3), "health": call("GET", "/health")}
-if "lsqecc" in sys.modules or __import__("importlib.util").util.find_spec("lsqecc"):
-    results["v2_compile"] = call("POST", "/v2/compile", {"circuit": circuit})
-    results["legacy_compile"] = call("POST", "/compile", {"circuit": circuit})
-stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
-loaded = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
-results["modules_from_bundle"] = sum(f.startswith(bundle) for f in loaded)
-outside = [f for f in loaded if f and not f.startswith((bundle, *stdlib))]
-results["modules_elsewhere"] = sorted(outside)
-with open(results_file, "w") as f:
-    json.dump(results, f)
-"""
-
-_LAMBDA_LIKE_ENV = {
-    "AWS_LAMBDA_FUNCTION_NAME": "lattice-surgery-bundle-check",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
-    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
-    # Tracing on (as on Lambda, where LAMBDA_TASK_ROOT is set) but this trace is not sampled,
-    # so the X-Ray SDK patches libraries at import and sends nothing.
-    "_X_AMZN_TRACE_ID": (
-        "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"
-    ),
-    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
-    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
-}
-
-
-def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    return {
-        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-        for p in root.rglob("*")
-        if p.is_file()
-    }
-
-
-def verify(stage: Path, *, compile_expected: bool) -> dict[str, Any]:
-    """Run the handler from the bundle alone, as Lambda would; CliError on any failure."""
-    before = _snapshot(stage)
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LAMBDA_TASK_ROOT": str(stage)}
-    env.update(_LAMBDA_LIKE_ENV)
-    with tempfile.TemporaryDirectory(prefix="bundle-check-") as tmp:
-        results_file = Path(tmp) / "results.json"
-        command = [sys.executable, "-I", "-S", "-W", "ignore", "-c", _PROBE, str(stage)]
-        result = subprocess.run(
-            [*command, SMOKE_CIRCUIT, str(results_file)],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0 or not results_file.exists():
-            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
-            raise CliError(f"the bundle does not run on its own:\n{tail}")
-        results = json.loads(results_file.read_text())
-    problems = []
-    if results["health"] != (200 if compile_expected else 503):
-        problems.append(f"GET /health answered {results['health']}")
-    for route in ("v2_compile", "legacy_compile"):
-        if compile_expected and results.get(route) != 200:
-            problems.append(f"{route} of the README example answered {results.get(route)}")
-    if results["modules_elsewhere"]:
-        problems.append(f"modules loaded from outside the bundle: {results['modules_elsewhere']}")
-    written = sorted(set(_snapshot(stage).items()) - set(before.items()))
-    if written:
-        problems.append(f"running it wrote into the bundle: {[name for name, _ in written[:5]]}")
-    if problems:
-        raise CliError("bundle verification failed: " + "; ".join(problems))
-    return results
-
-
-# 7. sizes ----------------------------------------------------------------------------------
-
-
-def _owners(bundle: Path) -> dict[str, str]:
-    """Top-level entry of the bundle → the distribution that installed it (from RECORD files)."""
-    owners = {"app.py": "function (this repo)", "compile_service": "function (this repo)"}
-    owners |= {"lsqecc": "lsqecc (compiler)", compiler_source.INFO_FILE: "lsqecc (compiler)"}
-    for record in bundle.glob("*.dist-info/RECORD"):
-        name = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0]
-        name = name.lower().replace("_", "-")
-        owners[record.parent.name] = name
-        for line in record.read_text().splitlines():
-            top = line.split(",", 1)[0].split("/", 1)[0]
-            if top and top != "..":
-                owners.setdefault(top, name)
-    return owners
-
-
-def _owner(relative: str, owners: dict[str, str]) -> str:
-    top, _, rest = relative.partition("/")
-    if top == "__pycache__":  # bytecode of a top-level module such as six.py
-        top = rest.split(".", 1)[0] + ".py"
-    return owners.get(top, top)
-
-
-def measure(bundle: Path, report: Report) -> None:
-    owners = _owners(bundle)
-    sizes: dict[str, int] = defaultdict(int)
-    bytecode: dict[str, int] = defaultdict(int)
-    digest = hashlib.sha256()
-    files = 0
-    for path in sorted(bundle.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(bundle).as_posix()
-        size = path.stat().st_size
-        owner = _owner(relative, owners)
-        sizes[owner] += size
-        if path.suffix == ".pyc":
-            bytecode[owner] += size
-        files += 1
-        digest.update(f"{relative}\0{path.stat().st_mode & 0o777:o}\0".encode())
-        digest.update(_sha256(path.read_bytes()).encode())
-    report.packages = [
-        {"name": name, "bytes": size, "mb": round(size / 1e6, 1), "bytecode_bytes": bytecode[name]}
-        for name, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
-    ]
-    report.total_bytes = sum(sizes.values())
-    report.bytecode_bytes = sum(bytecode.values())
-    report.files = files
-    report.digest = digest.hexdigest()
-
-
-def size_table(report: Report) -> str:
-    lines = [f"{'package':32} {'MB':>7} {'of which .pyc':>14}"]
-    for package in report.packages:
-        pyc = package["bytecode_bytes"] / 1e6
-        lines.append(f"{package['name']:32} {package['bytes'] / 1e6:7.1f} {pyc:14.1f}")
-    lines.append(
-        f"{'total':32} {report.total_bytes / 1e6:7.1f} {report.bytecode_bytes / 1e6:14.1f}"
-        f"   ({report.files} files)"
-    )
-    return "\n".join(lines)
 
 
 def _sha256(data: bytes) -> str:

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from lsctl import bundle, compiler_source, import_trace, service_corpus, subpackage_prune
+from lsctl import (
+    bundle,
+    bundle_size,
+    compiler_source,
+    elf_strip,
+    import_trace,
+    service_corpus,
+    subpackage_prune,
+)
 from lsctl.errors import CliError
 from lsctl.subpackage_prune import Pruned
 from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
@@ -131,7 +139,7 @@ def test_what_no_import_reads_is_pruned(built: tuple[Path, bundle.Report]) -> No
     assert report.pruned_bytes["test suites"] > 10_000_000
     assert report.stripped, "no library was stripped of debug symbols"
     for entry in report.stripped:
-        sections = bundle.elf_section_names(path / entry["file"])
+        sections = elf_strip.elf_section_names(path / entry["file"])
         assert sections and not any(s.startswith(".debug_") for s in sections), entry["file"]
         assert entry["bytes_after"] < entry["bytes_before"]
 
@@ -205,7 +213,7 @@ def test_report_gives_size_by_package(built: tuple[Path, bundle.Report]) -> None
     assert {"scipy", "numpy", "symengine", "qiskit-terra", "function (this repo)"} <= names
     assert ("lsqecc (compiler)" in names) is COMPILER_PRESENT
     assert written["compiler"]["status"] == ("ok" if COMPILER_PRESENT else "missing")
-    table = bundle.size_table(report)
+    table = bundle_size.size_table(report)
     assert table.splitlines()[1].split()[0] == written["packages"][0]["name"]
     assert "total" in table.splitlines()[-1]
 

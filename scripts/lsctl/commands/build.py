@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lsctl import bundle
+from lsctl import bundle, bundle_size
 from lsctl.paths import BUILD_DIR
 
 
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report = bundle.build(args.out, require_compiler=args.require_compiler)
-    print(bundle.size_table(report))
+    print(bundle_size.size_table(report))
     seconds = ", ".join(f"{step} {s:.1f}s" for step, s in report.seconds.items())
     print(f"bundle {report.bundle} ({seconds}); report {bundle.report_path(args.out.resolve())}")
     if report.compiler.get("status") == "ok":
