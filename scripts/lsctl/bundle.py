@@ -17,13 +17,13 @@ Steps, each one measured in the report (build/bundle-report.json):
 4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
    the image), recorded as if compiled in /var/task; not for what step 5 prunes;
 5. trace and prune what the service never loads: replay the request corpus (lsctl.service_corpus)
-   in the staged bundle, fail if it loaded anything lsctl.subpackage_prune's reviewed list removes,
-   remove those subpackages, and (with the compiler) the bytecode of modules the corpus never
-   loaded; after step 6, replay the corpus again: every answer must be the same;
-6. verify (lsctl.bundle_check) in a clean interpreter with only the bundle on sys.path and
-   multiprocessing semaphores failing as on Lambda: the handler imports, answers /health and,
-   with the compiler, compiles the README example; nothing is written into the bundle (stale
-   bytecode or a package writing next to itself would fail on Lambda's read-only /var/task).
+   in the staged bundle (lsctl.import_trace: a clean interpreter with only the bundle on sys.path
+   and multiprocessing semaphores failing as on Lambda; nothing may be written into the bundle,
+   since stale bytecode or a package writing next to itself would fail on Lambda's read-only
+   /var/task), fail if it loaded anything lsctl.subpackage_prune's reviewed list removes, remove
+   those subpackages, and (with the compiler) the bytecode of modules the corpus never loaded;
+6. replay the corpus again: every answer must be the same, and (lsctl.bundle_check) /health must
+   answer and, with the compiler, the README example compile through both routes.
 
 Sizes by package (lsctl.bundle_size) go to the report and the printed table.
 """
@@ -192,12 +192,11 @@ def _assemble(
     with _timed(report, "prune_unused"):
         prune_unused(stage, loaded, report, trace_complete=source is not None)
     normalise(stage, _source_date_epoch())
-    with _timed(report, "verify"):
-        report.verification = bundle_check.verify(stage, compile_expected=source is not None)
     with _timed(report, "replay"):
+        replays = import_trace.replay_all(stage, runs)
         changed = [
             f"[{name}] {line}"
-            for name, after in import_trace.replay_all(stage, runs).items()
+            for name, after in replays.items()
             for line in import_trace.differences(baselines[name], after)
         ]
     report.replay = {
@@ -211,6 +210,9 @@ def _assemble(
             + "; ".join(changed[:10])
             + ". A pruned subpackage is needed: remove it from scripts/lsctl/subpackage_prune.py"
         )
+    report.verification = bundle_check.verify(
+        replays[LAMBDA_RUN].answers, compile_expected=source is not None
+    )
     return import_trace.trace_document(stage, baselines[LAMBDA_RUN], loaded)
 
 
@@ -224,9 +226,9 @@ def trace_runs(
     its framework requests (a few of each kind) where the libraries around the service take
     other paths: a sampled X-Ray trace, and outside Lambda (`lsctl serve`, the tests), where
     Powertools and the X-Ray SDK load other modules."""
-    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **bundle_check.LAMBDA_LIKE_ENV}
+    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **import_trace.LAMBDA_LIKE_ENV}
     sampled = lambda_env | {
-        "_X_AMZN_TRACE_ID": bundle_check.LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"
+        "_X_AMZN_TRACE_ID": import_trace.LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"
     }
     framework = service_corpus.framework(corpus)
     return {

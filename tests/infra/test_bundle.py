@@ -2,7 +2,7 @@
 machine's .venv is installed: the same wheels), then run on its own as Lambda would run it.
 
 A build takes about 20 s on 2 cores (install 1-2 s from the cache, bytecode 5-6 s, the request
-corpus replayed twice 5-6 s each, verification 1 s); the module builds it once, plus once more for
+corpus replayed twice 5-6 s each); the module builds it once, plus once more for
 determinism, once without the compiler, and once that must fail (a pruned subpackage is needed)."""
 
 from __future__ import annotations
