@@ -43,3 +43,9 @@ AWS_EPILOG = (
     "AWS credentials and endpoint come from the usual places: AWS_PROFILE, AWS_ACCESS_KEY_ID/"
     "AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL (e.g. a moto server for tests)."
 )
+
+
+def add_image(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--image", required=True, metavar="URI@DIGEST", help="REPOSITORY@sha256:... (lsctl image)"
+    )

@@ -8,7 +8,14 @@ from typing import Any
 
 from lsctl.aws import sam, session, stacks
 from lsctl.aws.images import parse_pinned
-from lsctl.aws.options import AWS_EPILOG, BOOTSTRAP_STACK, add_region, add_stage, stack_name
+from lsctl.aws.options import (
+    AWS_EPILOG,
+    BOOTSTRAP_STACK,
+    add_image,
+    add_region,
+    add_stage,
+    stack_name,
+)
 from lsctl.errors import CliError
 
 
@@ -25,9 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=AWS_EPILOG,
     )
     add_stage(parser)
-    parser.add_argument(
-        "--image", required=True, metavar="URI@DIGEST", help="REPOSITORY@sha256:... (lsctl image)"
-    )
+    add_image(parser)
     add_region(parser)
     parser.add_argument(
         "--sam", help="sam binary (default: $LSC_SAM, .venv-sam/bin/sam, then sam on PATH)"

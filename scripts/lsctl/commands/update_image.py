@@ -8,7 +8,7 @@ import argparse
 
 from lsctl.aws import functions, session, stacks
 from lsctl.aws.images import parse_pinned
-from lsctl.aws.options import ALIAS, AWS_EPILOG, add_region, add_stage, stack_name
+from lsctl.aws.options import ALIAS, AWS_EPILOG, add_image, add_region, add_stage, stack_name
 from lsctl.commands import smoke
 from lsctl.errors import CliError
 
@@ -27,9 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=AWS_EPILOG,
     )
     add_stage(parser)
-    parser.add_argument(
-        "--image", required=True, metavar="URI@DIGEST", help="REPOSITORY@sha256:... (lsctl image)"
-    )
+    add_image(parser)
     add_region(parser)
     smoke.add_timeout(parser, "--smoke-timeout")
     parser.add_argument(
