@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -21,7 +21,6 @@ class Outcome:
     """A compiled circuit, encoded: `document` is the JSON of {"slices", "compilation_text"}."""
 
     document: bytes
-    compilation_text: str
     qubits: int
     gates: int
     slices: int
@@ -54,7 +53,7 @@ def _compile(
     checked: circuit_check.CheckedCircuit,
     litinski_transform: bool,
     limits: Limits,
-    shape_text: Any = None,
+    shape_text: Callable[[str], str] | None = None,
 ) -> Outcome:
     started = time.perf_counter()
     with budget(limits.compile_seconds):
@@ -77,7 +76,6 @@ def _compile(
     )
     return Outcome(
         document=document,
-        compilation_text=text,
         qubits=checked.qubits,
         gates=checked.gates,
         slices=len(compiled.slices),

@@ -13,7 +13,7 @@ def test_percentiles_interpolate_linearly():
     assert stats.percentile(samples, 95) == pytest.approx(3.85)
     assert stats.percentile(samples, 0) == 1.0
     assert stats.percentile(samples, 100) == 4.0
-    assert stats.median([5.0]) == 5.0
+    assert stats.percentile([5.0], 50) == 5.0
 
 
 def test_summary_and_ratio():

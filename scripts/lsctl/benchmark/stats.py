@@ -18,10 +18,6 @@ def percentile(samples: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def median(samples: Sequence[float]) -> float:
-    return percentile(samples, 50)
-
-
 def summary(samples: Sequence[float]) -> dict[str, float]:
     """p50, p95, min, max and count of `samples` (seconds), rounded to 0.1 ms."""
     return {
