@@ -170,3 +170,24 @@ def test_health_reports_the_pinned_compiler(invoke):
     assert health["compiler"]["patches"] == sorted(
         p.name for p in Path(REPO, "patches").glob("*.patch")
     )
+
+
+WEB_CLIENT_BELL_PAIR = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\nx q[0];\n'
+)
+
+
+@pytest.mark.parametrize("litinski", [True, False])
+def test_web_client_bell_pair_demo_compiles(invoke, litinski):
+    """The web client's first demo: the transform turns its `x` into a -pi/2 rotation, which
+    upstream refused (`Unsupported pauli rotation angle pi*-1/2`) until patch 0003."""
+    result = invoke(
+        "POST",
+        "/compile",
+        {"circuit": WEB_CLIENT_BELL_PAIR, "apply_litinski_transform": litinski},
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert result["statusCode"] == 200, result["body"]
+    document = read_compile_response(body_bytes(result))
+    assert len(document["slices"]) > 1
+    assert_slice_structure(document["slices"])
