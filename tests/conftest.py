@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from lsctl.loopback import free_port as free_port
-from lsctl.loopback import served
-from lsctl.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
+from lsctl.deploy.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
+from lsctl.local.loopback import free_port as free_port
+from lsctl.local.loopback import served
 
 REPO = Path(__file__).resolve().parents[1]
 PATCHED_SRC = REPO / "build" / "compiler" / "src"
@@ -46,7 +46,7 @@ def rest_event(
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy event, built by the same code as the local server's."""
-    from lsctl.proxy_event import to_event
+    from lsctl.local.proxy_event import to_event
 
     raw = body.encode() if isinstance(body, str) else (body or b"")
     return to_event(method, path, {k.lower(): v for k, v in (headers or {}).items()}, raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from qiskit import qasm2
 
-from lsctl.benchmark import circuits
+from lsctl.bench import circuits
 from tests.conftest import README_EXAMPLE
 
 

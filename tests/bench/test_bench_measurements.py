@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from lsctl import cli
-from lsctl.benchmark import circuits, cold_start, latency, response_bytes, size, throughput
+from lsctl.bench import circuits, cold_start, latency, response_bytes, size, throughput
 from lsctl.errors import CliError
 
 
@@ -138,8 +138,8 @@ def test_size_only_run_writes_both_reports(tmp_path, monkeypatch, capsys):
 @pytest.mark.compiler
 def test_latency_harness_on_the_real_compiler(monkeypatch, tmp_path):
     """Upstream runs in its own process on the fixes-only compiler; the handler here."""
-    from lsctl import compiler_source
-    from lsctl.local_server import handler_paths
+    from lsctl.compiler import compiler_source
+    from lsctl.local.local_server import handler_paths
 
     monkeypatch.setattr("sys.path", list(__import__("sys").path))
     for name, value in latency.HANDLER_ENV.items():

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from lsctl.benchmark import report, size
-from lsctl.benchmark.throughput import LoadResult
+from lsctl.bench import report, size
+from lsctl.bench.throughput import LoadResult
 
 
 def timing(p50: float) -> dict:

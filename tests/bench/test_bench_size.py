@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from lsctl.benchmark import size
+from lsctl.bench import size
 
 
 def test_sizes_group_by_top_level_package(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lsctl.benchmark import stats
+from lsctl.bench import stats
 
 
 def test_percentiles_interpolate_linearly():

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from lsctl.aws import session
+from lsctl.deploy import session
 from lsctl.paths import REPO_ROOT
 
 # A small stand-in for bootstrap.yml with the same parameters and outputs, resources moto makes.

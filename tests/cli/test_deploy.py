@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from lsctl.aws import sam, session
+from lsctl.deploy import sam, session
 
 from .helpers import DIGEST_A, create_stack, fake_program
 

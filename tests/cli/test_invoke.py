@@ -18,7 +18,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from lsctl.aws import session
+from lsctl.deploy import session
 
 from .helpers import create_stack, root_conftest
 

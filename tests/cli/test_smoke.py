@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lsctl import smoke_checks
+from lsctl.deploy import smoke_checks
 
 from .helpers import GOOD_DOCUMENT, Canned, create_stack, good_routes, root_conftest
 

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from lsctl.benchmark.circuits import README_EXAMPLE
-from lsctl.benchmark.throughput import run_load
+from lsctl.bench.circuits import README_EXAMPLE
+from lsctl.bench.throughput import run_load
 from lsctl.paths import PATCHED_COMPILER_DIR
 
 COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()

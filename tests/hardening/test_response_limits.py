@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lsctl.benchmark.circuits import layered
+from lsctl.bench.circuits import layered
 
 LAMBDA_LIMIT = 6 * 1024 * 1024
 

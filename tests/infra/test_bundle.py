@@ -15,17 +15,17 @@ from typing import Any
 
 import pytest
 
-from lsctl import (
+from lsctl.build import (
     bundle,
     bundle_size,
-    compiler_source,
     elf_strip,
     import_trace,
     service_corpus,
     subpackage_prune,
 )
+from lsctl.build.subpackage_prune import Pruned
+from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from lsctl.subpackage_prune import Pruned
 from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
 
 PROBE = Path(__file__).with_name("bundle_probe.py")

@@ -10,7 +10,7 @@ import pytest
 
 from compile_service import circuit_check
 from compile_service.settings import load_limits
-from lsctl import import_trace, service_corpus, subpackage_prune
+from lsctl.build import import_trace, service_corpus, subpackage_prune
 from lsctl.errors import CliError
 
 
@@ -26,7 +26,7 @@ def test_the_service_loading_a_pruned_subpackage_fails_naming_the_entry_to_remov
     with pytest.raises(CliError) as error:
         subpackage_prune.check_unused(["scipy/linalg/_x.so", "scipy/io/matlab/__init__.py"])
     assert "scipy/io (e.g. scipy/io/matlab/__init__.py)" in str(error.value)
-    assert "scripts/lsctl/subpackage_prune.py" in str(error.value)
+    assert "scripts/lsctl/build/subpackage_prune.py" in str(error.value)
 
 
 def test_every_entry_is_reviewed_and_measured() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lsctl import compiler_source
+from lsctl.compiler import compiler_source
 from lsctl.paths import COMPILER_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.compiler

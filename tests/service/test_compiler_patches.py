@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lsctl import compiler_source
-from lsctl.benchmark.circuits import layered
+from lsctl.bench.circuits import layered
+from lsctl.compiler import compiler_source
 from tests.service.recorded import NAMES, circuit
 
 GATE_MIX = (

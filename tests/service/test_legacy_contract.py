@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from lsctl.webclient import ClientWouldFail, parse_compilation_text, read_compile_response
+from lsctl.deploy.webclient import ClientWouldFail, parse_compilation_text, read_compile_response
 from tests.service.recorded import NAMES, circuit, load
 
 # The enums the client mirrors in its slices.ts.

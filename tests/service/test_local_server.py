@@ -8,8 +8,8 @@ import subprocess
 import sys
 import urllib.request
 
-from lsctl.loopback import free_port, wait_until_up
-from lsctl.webclient import read_compile_response
+from lsctl.deploy.webclient import read_compile_response
+from lsctl.local.loopback import free_port, wait_until_up
 from tests.conftest import COMPILER_PRESENT, README_EXAMPLE, REPO
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lsctl.webclient import parse_compilation_text, read_compile_response
+from lsctl.deploy.webclient import parse_compilation_text, read_compile_response
 from tests.conftest import README_EXAMPLE, REPO
 from tests.service.recorded import NAMES, circuit, load
 from tests.service.test_legacy_contract import assert_slice_structure, body_bytes

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lsctl import bump
 from lsctl.cli import main
+from lsctl.compiler import bump
 
 PATCH = """\
 --- a/src/lsqecc/feature.py

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lsctl import compiler_source
-from lsctl.benchmark import (
+from lsctl.bench import (
     circuits,
     cold_start,
     latency,
@@ -23,8 +22,9 @@ from lsctl.benchmark import (
     size,
     throughput,
 )
+from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from lsctl.local_server import handler_paths
+from lsctl.local.local_server import handler_paths
 from lsctl.paths import BUILD_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 
 NEEDS_COMPILER = (

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from lsctl.aws import session, stacks
-from lsctl.aws.options import AWS_EPILOG, BOOTSTRAP_STACK, add_region, stage_type
-from lsctl.aws.session import call
+from lsctl.deploy import session, stacks
+from lsctl.deploy.options import AWS_EPILOG, BOOTSTRAP_STACK, add_region, stage_type
+from lsctl.deploy.session import call
 from lsctl.errors import CliError
 from lsctl.paths import REPO_ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lsctl import bundle, bundle_size
+from lsctl.build import bundle, bundle_size
 from lsctl.paths import BUILD_DIR
 
 

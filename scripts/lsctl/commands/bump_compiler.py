@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lsctl import bump
+from lsctl.compiler import bump
 from lsctl.paths import REPO_ROOT
 
 CHECKS_FAILED = 3

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lsctl.aws import sam, session, stacks
-from lsctl.aws.images import parse_pinned
-from lsctl.aws.options import (
+from lsctl.deploy import sam, session, stacks
+from lsctl.deploy.images import parse_pinned
+from lsctl.deploy.options import (
     AWS_EPILOG,
     BOOTSTRAP_STACK,
     add_image,

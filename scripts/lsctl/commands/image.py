@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lsctl.aws import ecr, session
-from lsctl.aws.images import ecr_region
-from lsctl.aws.options import AWS_EPILOG, add_region
+from lsctl.deploy import ecr, session
+from lsctl.deploy.images import ecr_region
+from lsctl.deploy.options import AWS_EPILOG, add_region
 from lsctl.errors import CliError
 from lsctl.paths import BUILD_DIR, REPO_ROOT
 

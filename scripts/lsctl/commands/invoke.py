@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lsctl import proxy_event
-from lsctl.aws import session, stacks
-from lsctl.aws.options import ALIAS, AWS_EPILOG, add_region, add_stage, stack_name
-from lsctl.aws.session import call
+from lsctl.deploy import session, stacks
+from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_region, add_stage, stack_name
+from lsctl.deploy.session import call
 from lsctl.errors import CliError
+from lsctl.local import proxy_event
 
 BODY_SHOWN = 2000
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lsctl.aws import session, stacks
-from lsctl.aws.options import AWS_EPILOG, add_region, add_stage, stack_name
-from lsctl.aws.session import error_code
+from lsctl.deploy import session, stacks
+from lsctl.deploy.options import AWS_EPILOG, add_region, add_stage, stack_name
+from lsctl.deploy.session import error_code
 from lsctl.errors import CliError, describe_aws_error
 
 

@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def render() -> str:
     if str(FUNCTION_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTION_DIR))
-    from compile_service import openapi
+    from lsctl.build import openapi
 
     return openapi.render()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lsctl import compiler_source
+from lsctl.compiler import compiler_source
 from lsctl.paths import PATCHED_COMPILER_DIR
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 from pathlib import Path
 
-from lsctl import local_server
+from lsctl.local import local_server
 from lsctl.paths import PATCHED_COMPILER_DIR
 
 

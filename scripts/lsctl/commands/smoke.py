@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from lsctl import smoke_checks
-from lsctl.aws import session, stacks
-from lsctl.aws.options import AWS_EPILOG, add_region, stack_name, stage_type
+from lsctl.deploy import session, smoke_checks, stacks
+from lsctl.deploy.options import AWS_EPILOG, add_region, stack_name, stage_type
 from lsctl.errors import CliError
 
 DEFAULT_SECONDS = 180.0

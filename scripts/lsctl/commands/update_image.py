@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from lsctl.aws import functions, session, stacks
-from lsctl.aws.images import parse_pinned
-from lsctl.aws.options import ALIAS, AWS_EPILOG, add_image, add_region, add_stage, stack_name
 from lsctl.commands import smoke
+from lsctl.deploy import functions, session, stacks
+from lsctl.deploy.images import parse_pinned
+from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_image, add_region, add_stage, stack_name
 from lsctl.errors import CliError
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lsctl.benchmark import stats
-from lsctl.loopback import served
+from lsctl.bench import stats
+from lsctl.local.loopback import served
 
 LEVELS = (1, 2, 8)
 

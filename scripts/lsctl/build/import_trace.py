@@ -1,4 +1,4 @@
-"""Run the request corpus inside a staged bundle (lsctl.corpus_probe, in `python -I -S` with only
+"""Run the request corpus inside a staged bundle (corpus_probe, in `python -I -S` with only
 the bundle on sys.path) and use what it saw: which files the service loads, whether every answer
 stayed the same after pruning, and the bytecode of modules it never loads.
 """

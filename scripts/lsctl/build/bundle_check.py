@@ -1,4 +1,4 @@
-"""What the finished bundle must answer, read from the final corpus replay (lsctl.import_trace,
+"""What the finished bundle must answer, read from the final corpus replay (import_trace,
 which runs the handler from the bundle alone as Lambda would: only the bundle on sys.path,
 multiprocessing semaphores failing, nothing written into the bundle). The replay proves that
 pruning changed no answer; this proves the answers were right to begin with."""
@@ -9,7 +9,7 @@ from typing import Any
 
 from lsctl.errors import CliError
 
-# Corpus requests (lsctl.service_corpus) that must answer 200 when the compiler is in the bundle.
+# Corpus requests (service_corpus) that must answer 200 when the compiler is in the bundle.
 COMPILES = ("v2 readme litinski", "legacy readme plain", "legacy readme gzip")
 
 

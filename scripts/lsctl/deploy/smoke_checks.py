@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsctl import webclient
+from lsctl.deploy import webclient
 
 # The README's example circuit (tests use it too).
 README_EXAMPLE = (

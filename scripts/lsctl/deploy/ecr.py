@@ -8,9 +8,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lsctl.aws import stacks
-from lsctl.aws.options import BOOTSTRAP_STACK
-from lsctl.aws.session import call, error_code
+from lsctl.deploy import stacks
+from lsctl.deploy.options import BOOTSTRAP_STACK
+from lsctl.deploy.session import call, error_code
 from lsctl.errors import CliError, describe_aws_error
 
 

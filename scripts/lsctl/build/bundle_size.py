@@ -7,10 +7,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lsctl import compiler_source
+from lsctl.compiler import compiler_source
 
 if TYPE_CHECKING:
-    from lsctl.bundle import Report
+    from lsctl.build.bundle import Report
 
 
 def _owners(bundle: Path) -> dict[str, str]:

@@ -3,7 +3,7 @@ routes with the Litinski transform on and off, every supported gate and rotation
 upstream demo circuits, every validation error, the time budget, oversized answers, gzip,
 /health, /v2/openapi.json, CORS preflight and unknown routes.
 
-lsctl.import_trace replays it inside a bundle to learn which files the service loads (what may be
+import_trace replays it inside a bundle to learn which files the service loads (what may be
 pruned) and again after pruning to prove nothing changed. Add a request here whenever the service
 gains a code path (a gate, an option, an error): what the corpus never runs, pruning may remove.
 """
@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lsctl.deploy.smoke_checks import README_EXAMPLE
 from lsctl.paths import COMPILER_DIR
-from lsctl.smoke_checks import README_EXAMPLE
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 ONE_QUBIT_GATES = ("x", "z", "h", "s", "sdg", "t", "tdg")

@@ -1,7 +1,7 @@
 """Replay a request corpus through the handler of a bundle, as Lambda would run it, and record
 what each request answered and which files of the bundle the run used.
 
-Run by lsctl.import_trace as `python -I -S corpus_probe.py BUNDLE CORPUS RESULTS`: an interpreter
+Run by import_trace as `python -I -S corpus_probe.py BUNDLE CORPUS RESULTS`: an interpreter
 with no site-packages and no PYTHON* variables, where only the bundle and the standard library can
 be imported, and where multiprocessing semaphores fail as on Lambda (no /dev/shm). It imports
 nothing from lsctl: it must run inside the bundle's world alone.

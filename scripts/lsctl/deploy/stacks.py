@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lsctl.aws.session import call, error_code, wait
+from lsctl.deploy.session import call, error_code, wait
 from lsctl.errors import CliError, describe_aws_error
 
 Log = Callable[[str], None]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsctl.benchmark import stats
+from lsctl.bench import stats
 
 LSQECC_MODULE = "lsqecc.pipeline.lattice_surgery_compilation_pipeline"
 HANDLER_MODULE = "app"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lsctl.aws.session import call, wait
+from lsctl.deploy.session import call, wait
 
 
 def alias_version(lam: Any, function: str, alias: str) -> str:

@@ -1,5 +1,5 @@
 """The reviewed list of whole packages and subpackages the bundle leaves out, because a run of the
-service over its whole request corpus (lsctl.service_corpus) never loads a file from them.
+service over its whole request corpus (service_corpus) never loads a file from them.
 
 Rules for this list (see docs/infrastructure.md, "What the bundle leaves out"):
 - whole distributions or whole subpackages only, never single modules inside a package the
@@ -9,7 +9,7 @@ Rules for this list (see docs/infrastructure.md, "What the bundle leaves out"):
   bytecode included, compiler 1d9d9f3, requirements/runtime.txt of 2026-11);
 - every build re-checks it: the corpus runs in the staged bundle *before* pruning and the build
   fails if any file under an entry was loaded; after pruning the corpus runs again and every answer
-  must be the same (lsctl.import_trace).
+  must be the same (import_trace).
 
 To re-measure after a dependency changes: `lsctl build` writes build/bundle-trace.json beside the
 bundle: the files the corpus loaded, and the subpackages it never touched, largest first.
@@ -106,7 +106,8 @@ def check_unused(loaded_files: Iterable[str]) -> None:
         detail = "; ".join(f"{path} (e.g. {', '.join(files)})" for path, files in hits.items())
         raise CliError(
             "the service now loads files the bundle prunes: "
-            f"{detail}. Remove these entries from PRUNED in scripts/lsctl/subpackage_prune.py "
+            f"{detail}. Remove these entries from PRUNED in "
+            "scripts/lsctl/build/subpackage_prune.py "
             "(and the size section of docs/infrastructure.md), then rebuild"
         )
 

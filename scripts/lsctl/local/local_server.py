@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from lsctl import proxy_event
+from lsctl.local import proxy_event
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024

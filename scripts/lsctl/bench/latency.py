@@ -30,9 +30,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from lsctl import proxy_event
-from lsctl.benchmark import stats
-from lsctl.benchmark.circuits import Circuit
+from lsctl.bench import stats
+from lsctl.bench.circuits import Circuit
+from lsctl.local import proxy_event
 
 HANDLER_ENV = {
     "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",

@@ -1,7 +1,7 @@
 """Assemble the Lambda task root (`lsctl build`): what the Dockerfile copies into /var/task.
 
     app.py, compile_service/       the handler (function/)
-    lsqecc/, compiler_info.json    the patched compiler (lsctl.compiler_source.prepare), if present
+    lsqecc/, compiler_info.json    the patched compiler (compiler_source.prepare), if present
     everything else                requirements/runtime.txt installed for Lambda's platform
 
 Steps, each one measured in the report (build/bundle-report.json):
@@ -11,21 +11,21 @@ Steps, each one measured in the report (build/bundle-report.json):
 2. prune what is never imported at run time: test suites, benchmarks, type stubs, C headers and
    sources, static libraries, and botocore's service models except X-Ray's (botocore stays: the
    X-Ray SDK imports it at start-up; no code here creates any other AWS client);
-3. `strip --strip-debug` (lsctl.elf_strip) the shared libraries that carry debug sections (only
+3. `strip --strip-debug` (elf_strip) the shared libraries that carry debug sections (only
    those: stripping an auditwheel-patched library without them can corrupt it, as happened with
    scipy's OpenBLAS), and keep a stripped file only if it still loads;
 4. precompile bytecode with the unchecked-hash invalidation mode (valid whatever the file times in
    the image), recorded as if compiled in /var/task; not for what step 5 prunes;
-5. trace and prune what the service never loads: replay the request corpus (lsctl.service_corpus)
-   in the staged bundle (lsctl.import_trace: a clean interpreter with only the bundle on sys.path
+5. trace and prune what the service never loads: replay the request corpus (service_corpus)
+   in the staged bundle (import_trace: a clean interpreter with only the bundle on sys.path
    and multiprocessing semaphores failing as on Lambda; nothing may be written into the bundle,
    since stale bytecode or a package writing next to itself would fail on Lambda's read-only
-   /var/task), fail if it loaded anything lsctl.subpackage_prune's reviewed list removes, remove
+   /var/task), fail if it loaded anything subpackage_prune's reviewed list removes, remove
    those subpackages, and (with the compiler) the bytecode of modules the corpus never loaded;
-6. replay the corpus again: every answer must be the same, and (lsctl.bundle_check) /health must
+6. replay the corpus again: every answer must be the same, and (bundle_check) /health must
    answer and, with the compiler, the README example compile through both routes.
 
-Sizes by package (lsctl.bundle_size) go to the report and the printed table.
+Sizes by package (bundle_size) go to the report and the printed table.
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsctl import (
+from lsctl.build import (
     bundle_check,
     bundle_size,
-    compiler_source,
     elf_strip,
     import_trace,
     service_corpus,
     subpackage_prune,
 )
+from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
 from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR
 
@@ -208,7 +208,8 @@ def _assemble(
         raise CliError(
             f"pruning changed {len(changed)} answer(s) of the request corpus: "
             + "; ".join(changed[:10])
-            + ". A pruned subpackage is needed: remove it from scripts/lsctl/subpackage_prune.py"
+            + ". A pruned subpackage is needed: remove it from "
+            "scripts/lsctl/build/subpackage_prune.py"
         )
     report.verification = bundle_check.verify(
         replays[LAMBDA_RUN].answers, compile_expected=source is not None
