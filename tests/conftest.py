@@ -13,18 +13,24 @@ from typing import Any
 
 import pytest
 
-from lsctl.deploy.smoke_checks import README_EXAMPLE as README_EXAMPLE  # the README's example
+from lsctl.compiler.bump import pinned_commit
+from lsctl.compiler.compiler_source import FIX_HINT
+from lsctl.deploy.webclient import ClientWouldFail as ClientWouldFail  # the web client's parser
+from lsctl.deploy.webclient import parse_compilation_text as parse_compilation_text
+from lsctl.deploy.webclient import read_compile_response as read_compile_response
+from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 from lsctl.local.loopback import free_port as free_port
 from lsctl.local.loopback import served
+from lsctl.local.proxy_event import HttpResult, from_result, to_event
+from lsctl.paths import PATCHED_COMPILER_DIR, compiler_present
+from lsctl.samples import README_EXAMPLE as README_EXAMPLE  # the README's example
+from lsctl.samples import layered as layered
 
 REPO = Path(__file__).resolve().parents[1]
-PATCHED_SRC = REPO / "build" / "compiler" / "src"
+PATCHED_SRC = PATCHED_COMPILER_DIR / "src"
 DATA = Path(__file__).resolve().parent / "data"
-COMPILER_PRESENT = (PATCHED_SRC / "lsqecc").is_dir()
-SKIP_REASON = (
-    "needs the compiler: compiler/ submodule is empty here "
-    "(run `git submodule update --init --recursive`, then `make compiler`)"
-)
+COMPILER_PRESENT = compiler_present()
+SKIP_REASON = f"needs the compiler: compiler/ submodule is empty here (run `{FIX_HINT}`)"
 
 if COMPILER_PRESENT and str(PATCHED_SRC) not in sys.path:
     sys.path.append(str(PATCHED_SRC))
@@ -39,6 +45,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pinned_compiler_commit() -> str:
+    """The commit this checkout pins the compiler/ submodule at."""
+    return pinned_commit(REPO, "compiler")
+
+
 def rest_event(
     method: str,
     path: str,
@@ -46,39 +57,32 @@ def rest_event(
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST API proxy event, built by the same code as the local server's."""
-    from lsctl.local.proxy_event import to_event
-
     raw = body.encode() if isinstance(body, str) else (body or b"")
     return to_event(method, path, {k.lower(): v for k, v in (headers or {}).items()}, raw)
 
 
-class FakeContext:
-    function_name = "lattice-surgery-test"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:lattice-surgery-test"
-    memory_limit_in_mb = 1769
-    aws_request_id = "test-request-id"
-    log_group_name = "/aws/lambda/lattice-surgery-test"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+CONTEXT = LambdaContext("lattice-surgery-test", "test-request-id")
 
 
 @pytest.fixture
 def invoke(monkeypatch: pytest.MonkeyPatch):
     """Call the Lambda handler with an event; returns the proxy result."""
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    for name, value in lambda_environment("lattice-surgery-test").items():
+        monkeypatch.setenv(name, value)
     import app
 
     def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
         if body is not None and not isinstance(body, str | bytes):
             body = json.dumps(body)
-        result = app.lambda_handler(rest_event(method, path, body, headers), FakeContext())
+        result = app.lambda_handler(rest_event(method, path, body, headers), CONTEXT)
         return with_flat_headers(result)
 
     return call
+
+
+def decoded(result: dict[str, Any]) -> HttpResult:
+    """A proxy result as the client receives it (status, headers, body gunzipped: `.content`)."""
+    return from_result(result)
 
 
 def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:

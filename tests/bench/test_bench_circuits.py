@@ -6,7 +6,6 @@ import pytest
 from qiskit import qasm2
 
 from lsctl.bench import circuits
-from tests.conftest import README_EXAMPLE
 
 
 @pytest.mark.parametrize("qubits", [1, 2, 3, 8, 16])
@@ -33,10 +32,6 @@ def test_layered_circuit_layer_order_is_h_then_cx_then_t():
 def test_layered_circuit_needs_a_qubit():
     with pytest.raises(ValueError, match="at least one qubit"):
         circuits.layered(0)
-
-
-def test_readme_example_is_the_one_the_tests_use():
-    assert circuits.README_EXAMPLE == README_EXAMPLE
 
 
 def test_quick_set_stops_at_eight_qubits_and_full_set_reaches_sixteen(tmp_path):

@@ -83,6 +83,6 @@ def root_conftest() -> Any:
     """tests/conftest.py as pytest loaded it (its module name depends on tests/__init__.py)."""
     for name in ("tests.conftest", "conftest"):
         module = sys.modules.get(name)
-        if module is not None and hasattr(module, "README_EXAMPLE"):
+        if module is not None and hasattr(module, "COMPILER_PRESENT"):
             return module
     raise LookupError("tests/conftest.py is not loaded")

@@ -23,8 +23,9 @@ AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
   GitHubOrg: {Type: String}
   GitHubRepo: {Type: String}
-  StageNames: {Type: CommaDelimitedList, Default: "dev,prod"}
-  CreateOidcProvider: {Type: String, AllowedValues: ["true", "false"], Default: "true"}
+  DevStage: {Type: String, Default: dev}
+  ProdStage: {Type: String, Default: prod}
+  CreateGitHubOidcProvider: {Type: String, AllowedValues: ["true", "false"], Default: "true"}
   ImagesToKeep: {Type: Number, Default: 20}
 Resources:
   Repository:
@@ -62,7 +63,7 @@ Outputs:
   ArtifactsBucket: {Value: !Ref Artifacts}
   DeployRoleArnDev: {Value: !GetAtt DeployRoleDev.Arn}
   DeployRoleArnProd: {Value: !GetAtt DeployRoleProd.Arn}
-  OidcChoice: {Value: !Ref CreateOidcProvider}
+  OidcChoice: {Value: !Ref CreateGitHubOidcProvider}
   Keep: {Value: !Ref ImagesToKeep}
 """
 
@@ -118,7 +119,7 @@ def test_bootstrap_updates_an_existing_stack(lsctl, aws, template):
     result = run_bootstrap(lsctl, template, "--parameter", "ImagesToKeep=5")
     assert result.code == 0, result.text
     assert "updated stack lattice-surgery-bootstrap" in result.out
-    assert "keeping CreateOidcProvider=true of the existing stack" in result.out
+    assert "keeping CreateGitHubOidcProvider=true of the existing stack" in result.out
     assert outputs(aws("cloudformation"))["Keep"] == "5"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from lsctl.git import head_commit
 from lsctl.paths import REPO_ROOT
 
 from .helpers import create_stack, fake_program
@@ -89,12 +90,9 @@ def repository(aws) -> str:
 
 
 def head() -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    commit = head_commit(REPO_ROOT)
+    assert commit is not None
+    return commit
 
 
 def test_without_a_docker_engine_it_says_so(lsctl, docker, bundle):

@@ -19,8 +19,9 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from lsctl.deploy import session
+from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 
-from .helpers import create_stack, root_conftest
+from .helpers import create_stack
 
 
 def streaming(payload: bytes) -> StreamingBody:
@@ -51,11 +52,11 @@ def lam(monkeypatch, aws):
 
 def handler_answer(event: dict, monkeypatch) -> dict:
     """What function/app.py returns for the event (the real handler, in-process)."""
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    for name, value in lambda_environment("lattice-surgery-test").items():
+        monkeypatch.setenv(name, value)
     import app
 
-    return app.lambda_handler(event, root_conftest().FakeContext())
+    return app.lambda_handler(event, LambdaContext("lattice-surgery-test", "test-request-id"))
 
 
 def test_a_request_built_from_the_path_reaches_the_handler(lsctl, lam, monkeypatch, aws):

@@ -7,7 +7,6 @@ accepted). Limits are lowered so that every compile the fuzzer reaches is small 
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lsctl.paths import PATCHED_COMPILER_DIR
+from tests.conftest import COMPILER_PRESENT, decoded
 from tests.hardening.hardening_strategies import (
     HARDENING,
     MAX_GATES,
@@ -26,7 +25,6 @@ from tests.hardening.hardening_strategies import (
     qasm_programs,
 )
 
-COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
 ROUTES = ("/compile", "/v2/compile")
 
 
@@ -41,16 +39,11 @@ def handler(invoke, monkeypatch):
 
 
 def body_text(result: dict) -> str:
-    raw = result.get("body") or ""
-    data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-    return data.decode("utf-8", errors="replace")
+    return decoded(result).text
 
 
 def content_type(result: dict) -> str:
-    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-    for key, values in (result.get("multiValueHeaders") or {}).items():
-        headers.setdefault(key.lower(), values[-1])
-    return headers.get("content-type", "")
+    return decoded(result).header("content-type") or ""
 
 
 def assert_answered(route: str, result: dict) -> None:

@@ -14,11 +14,9 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from lsctl.bench.circuits import README_EXAMPLE
 from lsctl.bench.throughput import run_load
-from lsctl.paths import PATCHED_COMPILER_DIR
+from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
 
-COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
 CLIENTS = 8
 REQUESTS = 200
 WARM_UP = 32

@@ -20,10 +20,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR
+from lsctl.paths import FUNCTION_DIR
+from tests.conftest import COMPILER_PRESENT
 
 OPENAPI = FUNCTION_DIR / "compile_service" / "openapi.json"
-COMPILER_PRESENT = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
 MAX_EXAMPLES = 30
 
 schema = schemathesis.openapi.from_path(OPENAPI)

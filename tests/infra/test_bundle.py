@@ -7,9 +7,10 @@ determinism, once without the compiler, and once that must fail (a pruned subpac
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 
 from lsctl.build import (
     bundle,
+    bundle_check,
     bundle_size,
     elf_strip,
     import_trace,
@@ -26,9 +28,8 @@ from lsctl.build import (
 from lsctl.build.subpackage_prune import Pruned
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from tests.conftest import COMPILER_PRESENT, README_EXAMPLE
+from tests.conftest import COMPILER_PRESENT
 
-PROBE = Path(__file__).with_name("bundle_probe.py")
 PYC_UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
 
 pytestmark = pytest.mark.slow
@@ -38,25 +39,22 @@ def quiet(message: str) -> None:
     pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bundle.Report]:
-    out = tmp_path_factory.mktemp("bundle") / "bundle"
-    return out, bundle.build(out, log=quiet)
-
-
-def probe(path: Path, tmp_path: Path) -> dict[str, Any]:
-    """The handler from `path` alone, in `python -I -S` with semaphores failing."""
-    results = tmp_path / "probe.json"
-    env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_METRICS_DISABLED": "true"}
-    subprocess.run(
-        [sys.executable, "-I", "-S", "-W", "ignore", PROBE, path, README_EXAMPLE, results],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return json.loads(results.read_text())
+    """One bundle for the whole run, shared by pytest-xdist's workers: the first to ask builds it
+    (under a file lock in the directory the workers share), the others read its report."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out = shared / "shared-bundle" / "bundle"
+    out.parent.mkdir(exist_ok=True)
+    with (out.parent / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if bundle.report_path(out).is_file():
+            data = json.loads(bundle.report_path(out).read_text())
+            data.pop("total_mb")
+            return out, bundle.Report(**data)
+        return out, bundle.build(out, log=quiet)
 
 
 def tree(path: Path) -> dict[str, tuple[int, int]]:
@@ -67,40 +65,38 @@ def tree(path: Path) -> dict[str, tuple[int, int]]:
     }
 
 
+def answers(path: Path) -> dict[str, dict[str, Any]]:
+    """What the build's final corpus replay got from the bundle alone, as Lambda runs it
+    (`python -I -S` with only the bundle on sys.path, semaphores failing: corpus_probe)."""
+    return json.loads(bundle.trace_path(path).read_text())["answers"]
+
+
 def test_handler_answers_health_from_the_bundle_alone(
     built: tuple[Path, bundle.Report], tmp_path: Path
 ) -> None:
-    path, _ = built
-    before = tree(path)
-    results = probe(path, tmp_path)
-    assert results["semaphores_fail"] is True  # as on Lambda
-    assert results["outside"] == []  # nothing imported from outside the bundle and stdlib
-    health = json.loads(results["health"]["body"])
+    path, report = built
+    health = answers(path)["health"]
     if COMPILER_PRESENT:
-        assert results["health"]["status"] == 200
-        assert health["compiler"]["status"] == "ok"
-        assert len(health["compiler"]["compiler_commit"]) == 40
+        assert health["status"] == report.verification["health"] == 200
     else:
-        assert results["health"]["status"] == 503
-        assert health["compiler"]["status"] == "missing"
-    # Lambda's /var/task is read-only: the run must not need to write (no stale bytecode).
+        assert health["status"] == report.verification["health"] == 503
+        assert "submodule update --init --recursive" in report.compiler["reason"]
+    # Lambda's /var/task is read-only: a run from the bundle must not need to write.
+    before = tree(path)
+    corpus = [r for r in service_corpus.corpus(None) if r["name"] == "health"]
+    env, _ = bundle.trace_runs(path, corpus)[bundle.LAMBDA_RUN]
+    import_trace.replay(path, corpus, env)  # fails on a module loaded from outside the bundle
     assert tree(path) == before
 
 
 @pytest.mark.compiler
-def test_bundle_compiles_the_readme_example(
-    built: tuple[Path, bundle.Report], tmp_path: Path
-) -> None:
-    path, _ = built
-    results = probe(path, tmp_path)
-    for key in ("legacy", "legacy_gzip"):
-        assert results[key]["status"] == 200, results[key]
-        # The web client parses the body twice: axios, then JSON.parse(response.data).
-        document = json.loads(json.loads(results[key]["body"]))
-        assert document["slices"] and "Circuit" in document["compilation_text"]
-    v2 = json.loads(results["v2"]["body"])
-    assert results["v2"]["status"] == 200
-    assert v2["stats"]["qubits"] == 2
+def test_bundle_compiles_the_readme_example(built: tuple[Path, bundle.Report]) -> None:
+    path, report = built
+    found = answers(path)
+    for name in bundle_check.COMPILES:  # both routes; the legacy body parsed twice, as the client
+        assert found[name]["status"] == report.verification[name] == 200, found[name]
+        assert found[name]["slices"] > 0
+    assert found["legacy readme gzip"]["gzip"] is True
 
 
 def cached(source: Path) -> Path:
@@ -218,11 +214,9 @@ def test_report_gives_size_by_package(built: tuple[Path, bundle.Report]) -> None
     assert "total" in table.splitlines()[-1]
 
 
-def test_same_inputs_give_the_same_bundle(
-    built: tuple[Path, bundle.Report], tmp_path: Path
-) -> None:
-    _, report = built
-    again = bundle.build(tmp_path / "elsewhere", log=quiet)
+def test_same_inputs_give_the_same_bundle(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    again = bundle.build(tmp_path / "elsewhere", log=quiet)  # meanwhile another worker builds
+    _, report = request.getfixturevalue("built")
     assert again.digest == report.digest
 
 

@@ -12,6 +12,7 @@ from compile_service import circuit_check
 from compile_service.settings import load_limits
 from lsctl.build import import_trace, service_corpus, subpackage_prune
 from lsctl.errors import CliError
+from lsctl.samples import layered
 
 
 def write(root: Path, *names: str) -> None:
@@ -159,7 +160,7 @@ def test_corpus_covers_every_operation_both_routes_and_both_modes() -> None:
 def test_corpus_reads_the_demo_circuits_from_the_submodule(tmp_path: Path) -> None:
     demos = tmp_path / "assets" / "demo_circuits"
     demos.mkdir(parents=True)
-    (demos / "ghz.qasm").write_text(service_corpus.layered(3, 1))
+    (demos / "ghz.qasm").write_text(layered(3, 1).qasm)
     names = [r["name"] for r in service_corpus.corpus(tmp_path)]
     assert {"v2 demo_ghz litinski", "legacy demo_ghz plain"} <= set(names)
     assert not [n for n in service_corpus.corpus(None) if "demo_" in n]

@@ -3,27 +3,19 @@ gitlink), and changes what it says it changes."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from lsctl.compiler import compiler_source
-from lsctl.paths import COMPILER_DIR, REPO_ROOT
+from lsctl.paths import COMPILER_DIR
+from tests.conftest import pinned_compiler_commit
 
 pytestmark = pytest.mark.compiler
 
 
 def pinned_commit() -> str:
-    """The commit of compiler/ recorded in this repository's HEAD."""
-    listing = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "ls-tree", "HEAD", "compiler"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert listing[1] == "commit", listing
-    return listing[2]
+    return pinned_compiler_commit()
 
 
 def test_checkout_is_the_pinned_commit() -> None:

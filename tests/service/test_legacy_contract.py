@@ -4,12 +4,16 @@ lsqecc's structure, compilation_text the client can split, errors as plain text.
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 
 import pytest
 
-from lsctl.deploy.webclient import ClientWouldFail, parse_compilation_text, read_compile_response
+from tests.conftest import (
+    ClientWouldFail,
+    decoded,
+    parse_compilation_text,
+    read_compile_response,
+)
 from tests.service.recorded import NAMES, circuit, load
 
 # The enums the client mirrors in its slices.ts.
@@ -27,11 +31,7 @@ def client_request(source: str, litinski: bool | None = True) -> dict:
 
 
 def body_bytes(result: dict) -> bytes:
-    raw = result["body"]
-    data = base64.b64decode(raw) if result["isBase64Encoded"] else raw.encode()
-    if result["headers"].get("Content-Encoding") == "gzip":
-        data = gzip.decompress(data)
-    return data
+    return decoded(result).content
 
 
 def assert_slice_structure(slices: list) -> None:
@@ -175,15 +175,15 @@ def test_base64_request_bodies_as_api_gateway_sends_them_with_binary_media_types
 ):
     import app
 
-    from tests.conftest import FakeContext, rest_event, with_flat_headers
+    from tests.conftest import CONTEXT, rest_event, with_flat_headers
 
     event = rest_event("POST", "/compile")
     raw = json.dumps({"circuit": circuit("bell_pair")}).encode()
     event.update(body=base64.b64encode(raw).decode(), isBase64Encoded=True)
-    result = with_flat_headers(app.lambda_handler(event, FakeContext()))
+    result = with_flat_headers(app.lambda_handler(event, CONTEXT))
     assert result["statusCode"] == 200
     assert read_compile_response(body_bytes(result))["slices"] == load("bell_pair", True)["slices"]
 
     event.update(body="%%% not base64 %%%")
-    result = app.lambda_handler(event, FakeContext())
+    result = app.lambda_handler(event, CONTEXT)
     assert result["statusCode"] == 400 and "base64" in result["body"]

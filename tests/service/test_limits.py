@@ -10,7 +10,7 @@ import pytest
 
 from compile_service.deadline import budget
 from compile_service.errors import CompileTimeout
-from compile_service.settings import load_limits
+from compile_service.settings import LAMBDA_RESPONSE_LIMIT, load_limits
 from tests.service.recorded import circuit
 
 
@@ -105,7 +105,7 @@ def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LSC_COMPILE_SECONDS", "3.5")
     limits = load_limits()
     assert limits.max_qubits == 7 and limits.compile_seconds == 3.5
-    assert limits.max_response_bytes < 6 * 1024 * 1024
+    assert limits.max_response_bytes < LAMBDA_RESPONSE_LIMIT
 
 
 def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer():

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from lsctl.deploy.webclient import parse_compilation_text, read_compile_response
-from tests.conftest import README_EXAMPLE, REPO
+from tests.conftest import (
+    README_EXAMPLE,
+    REPO,
+    lambda_environment,
+    parse_compilation_text,
+    pinned_compiler_commit,
+    read_compile_response,
+)
 from tests.service.recorded import NAMES, circuit, load
 from tests.service.test_legacy_contract import assert_slice_structure, body_bytes
 
@@ -139,11 +145,7 @@ def test_imports_and_compiles_without_multiprocessing_semaphores():
         print(json.dumps({{"slices": len(result.slices)}}))
         """
     )
-    env = {
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "PATH": "/usr/bin:/bin",
-    }
+    env = {**lambda_environment("lattice-surgery-test"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -160,13 +162,7 @@ def test_health_reports_the_pinned_compiler(invoke):
     result = invoke("GET", "/health")
     health = json.loads(result["body"])
     assert result["statusCode"] == 200 and health["status"] == "ok"
-    pinned = subprocess.run(
-        ["git", "-C", str(REPO), "ls-tree", "HEAD", "compiler"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()[2]
-    assert health["compiler"]["compiler_commit"] == pinned
+    assert health["compiler"]["compiler_commit"] == pinned_compiler_commit()
     assert health["compiler"]["patches"] == sorted(
         p.name for p in Path(REPO, "patches").glob("*.patch")
     )

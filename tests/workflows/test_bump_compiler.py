@@ -7,7 +7,6 @@ cloned at depth 1 as actions/checkout does.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from lsctl.cli import main
 from lsctl.compiler import bump
+from lsctl.git import git
 
 PATCH = """\
 --- a/src/lsqecc/feature.py
@@ -24,12 +24,6 @@ PATCH = """\
 -    return 41
 +    return 42
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def commit(repo: Path, files: dict[str, str], message: str) -> str:

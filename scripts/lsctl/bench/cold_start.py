@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lsctl.bench import stats
+from lsctl.local.lambda_fakes import lambda_environment
 
 LSQECC_MODULE = "lsqecc.pipeline.lattice_surgery_compilation_pipeline"
 HANDLER_MODULE = "app"
@@ -55,16 +56,7 @@ class Config:
 
 def lambda_env(tracer: bool) -> dict[str, str]:
     """The environment variables that make Powertools behave as on Lambda."""
-    env = {
-        "AWS_LAMBDA_FUNCTION_NAME": "lattice-surgery-bench",
-        "LAMBDA_TASK_ROOT": "/var/task",  # set by the Lambda runtime; the X-Ray SDK checks it
-        "AWS_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
-        "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
-    }
-    if not tracer:
-        env["POWERTOOLS_TRACE_DISABLED"] = "true"
-    return env
+    return lambda_environment("lattice-surgery-bench", runtime=True, tracing=tracer, metrics=True)
 
 
 def configs(source_paths: list[str], bundle: Path | None) -> list[Config]:

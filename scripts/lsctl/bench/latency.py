@@ -33,14 +33,9 @@ from typing import Any
 from lsctl.bench import stats
 from lsctl.bench.circuits import Circuit
 from lsctl.local import proxy_event
+from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 
-HANDLER_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
-    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
+HANDLER_ENV = lambda_environment("lattice-surgery-bench", log_level="WARNING")
 SMALL_SECONDS = 0.5  # circuits faster than this get SMALL_FACTOR x the repeats
 SMALL_FACTOR = 4
 TARGET_LARGE = 0.8  # handler / upstream on circuits of LARGE_QUBITS+ qubits
@@ -115,17 +110,8 @@ class UpstreamWorker:
         self._process.wait(timeout=30)
 
 
-def _context() -> SimpleNamespace:
-    return SimpleNamespace(
-        function_name="lattice-surgery-bench",
-        function_version="$LATEST",
-        invoked_function_arn="arn:aws:lambda:local:000000000000:function:lattice-surgery-bench",
-        memory_limit_in_mb=1769,
-        aws_request_id="bench",
-        log_group_name="local",
-        log_stream_name="local",
-        get_remaining_time_in_millis=lambda: 29_000,
-    )
+def _context() -> LambdaContext:
+    return LambdaContext("lattice-surgery-bench", "bench")
 
 
 def _timed(call: Callable[[], Any]) -> tuple[float, Any]:

@@ -8,7 +8,9 @@ import gzip
 import json
 from typing import Any
 
-LAMBDA_LIMIT = 6 * 1024 * 1024
+from lsctl.local.local_server import service_settings
+
+LAMBDA_LIMIT = service_settings().LAMBDA_RESPONSE_LIMIT
 
 
 def body_bytes(result: dict[str, Any]) -> bytes:

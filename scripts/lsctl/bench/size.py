@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 from typing import Any
 
-from lsctl.paths import BUILD_DIR, REPO_ROOT
+from lsctl.paths import BUILD_DIR, REPO_ROOT, files_under
 
 BUNDLE_DIR = BUILD_DIR / "bundle"
 LIMIT_BYTES = 200 * 1000 * 1000  # the issue's target: bundle <= 200 MB on disk
@@ -31,18 +30,8 @@ def _package_name(entry: Path) -> str:
 
 def _tree_bytes(path: Path) -> tuple[int, int]:
     """Bytes of regular files under `path` (not following links), and how many."""
-    if path.is_symlink():
-        return 0, 0
-    if path.is_file():
-        return path.stat().st_size, 1
-    total = files = 0
-    for root, _dirs, names in os.walk(path):
-        for name in names:
-            file = Path(root, name)
-            if file.is_file() and not file.is_symlink():
-                total += file.stat().st_size
-                files += 1
-    return total, files
+    files = list(files_under(path))
+    return sum(f.stat().st_size for f in files), len(files)
 
 
 class _CountingSink(io.RawIOBase):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import math
+import statistics
 from collections.abc import Sequence
 
 
-def percentile(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between closest ranks (numpy's default method)."""
+def percentile(samples: Sequence[float], q: int) -> float:
+    """The q-th percentile (a whole number, 0-100), linear between closest ranks (numpy's
+    default method, which is statistics.quantiles' "inclusive" one)."""
     if not samples:
         raise ValueError("no samples")
     if not 0 <= q <= 100:
         raise ValueError("q must be within 0..100")
-    ordered = sorted(samples)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    if len(samples) == 1 or q in (0, 100):
+        return min(samples) if q == 0 else max(samples)
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
 def summary(samples: Sequence[float]) -> dict[str, float]:

@@ -25,7 +25,8 @@ Steps, each one measured in the report (build/bundle-report.json):
 6. replay the corpus again: every answer must be the same, and (bundle_check) /health must
    answer and, with the compiler, the README example compile through both routes.
 
-Sizes by package (bundle_size) go to the report and the printed table.
+Sizes by package (bundle_size) go to the report (report) and the printed table; the target platform
+is in target.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +55,14 @@ from lsctl.build import (
     service_corpus,
     subpackage_prune,
 )
+from lsctl.build.report import Report, report_path, trace_path
+from lsctl.build.target import LAMBDA_TASK_ROOT, PIP_PLATFORM, PYTHON_VERSION, UV_PLATFORM
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR
+from lsctl.git import git_or_none, head_commit
+from lsctl.local.lambda_fakes import UNSAMPLED_TRACE, lambda_environment
+from lsctl.paths import COMPILER_DIR, FUNCTION_DIR, REPO_ROOT, REQUIREMENTS_DIR, tree_bytes
 
-LAMBDA_TASK_ROOT = "/var/task"
-PYTHON_VERSION = "3.12"
-UV_PLATFORM = "x86_64-manylinux_2_28"
-PIP_PLATFORM = "manylinux_2_28_x86_64"
 RUNTIME_REQUIREMENTS = REQUIREMENTS_DIR / "runtime.txt"
 
 # Directory names inside packages that nothing imports at run time.
@@ -84,45 +84,6 @@ BOTOCORE_MODELS_KEPT = {"xray"}
 
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class Report:
-    """What went into the bundle and what it weighs; written as JSON beside it."""
-
-    bundle: str
-    compiler: dict[str, Any]
-    git_commit: str
-    inputs: dict[str, str]
-    platform: str = UV_PLATFORM
-    python_version: str = PYTHON_VERSION
-    pruned_bytes: dict[str, int] = field(default_factory=dict)
-    pruned_subpackages: dict[str, int] = field(default_factory=dict)
-    replay: dict[str, Any] = field(default_factory=dict)
-    stripped: list[dict[str, Any]] = field(default_factory=list)
-    packages: list[dict[str, Any]] = field(default_factory=list)
-    total_bytes: int = 0
-    bytecode_bytes: int = 0
-    files: int = 0
-    digest: str = ""
-    verification: dict[str, Any] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["total_mb"] = round(self.total_bytes / 1e6, 1)
-        return data
-
-
-def report_path(out: Path) -> Path:
-    """build/bundle → build/bundle-report.json."""
-    return out.with_name(f"{out.name}-report.json")
-
-
-def trace_path(out: Path) -> Path:
-    """build/bundle → build/bundle-trace.json (what the corpus loaded: the pruning's evidence)."""
-    return out.with_name(f"{out.name}-trace.json")
 
 
 def build(
@@ -227,10 +188,14 @@ def trace_runs(
     its framework requests (a few of each kind) where the libraries around the service take
     other paths: a sampled X-Ray trace, and outside Lambda (`lsctl serve`, the tests), where
     Powertools and the X-Ray SDK load other modules."""
-    lambda_env = {"LAMBDA_TASK_ROOT": str(stage), **import_trace.LAMBDA_LIKE_ENV}
-    sampled = lambda_env | {
-        "_X_AMZN_TRACE_ID": import_trace.LAMBDA_LIKE_ENV["_X_AMZN_TRACE_ID"][:-1] + "1"
-    }
+    lambda_env = lambda_environment(
+        "lattice-surgery-bundle-check",
+        runtime=True,
+        tracing=True,
+        metrics=True,
+        task_root=str(stage),
+    )
+    sampled = lambda_env | {"_X_AMZN_TRACE_ID": UNSAMPLED_TRACE.replace("Sampled=0", "Sampled=1")}
     framework = service_corpus.framework(corpus)
     return {
         LAMBDA_RUN: (import_trace.environment(lambda_env), corpus),
@@ -310,9 +275,7 @@ def add_compiler(stage: Path, source: compiler_source.CompilerSource) -> dict[st
 
 
 def _size(path: Path) -> int:
-    if path.is_file() or path.is_symlink():
-        return path.lstat().st_size
-    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
+    return tree_bytes(path)
 
 
 def prune(stage: Path) -> dict[str, int]:
@@ -382,10 +345,7 @@ def _source_date_epoch() -> int:
     it was built)."""
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return int(os.environ["SOURCE_DATE_EPOCH"])
-    result = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True
-    )
-    return int(result.stdout.strip() or 0)
+    return int(git_or_none(REPO_ROOT, "log", "-1", "--format=%ct") or 0)
 
 
 def normalise(stage: Path, epoch: int) -> None:
@@ -403,7 +363,4 @@ def _sha256(data: bytes) -> str:
 
 
 def _git_commit() -> str:
-    result = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
-    )
-    return result.stdout.strip() or "unknown"
+    return head_commit() or "unknown"

@@ -5,12 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lsctl.build.report import Report
 from lsctl.compiler import compiler_source
-
-if TYPE_CHECKING:
-    from lsctl.build.bundle import Report
 
 
 def _owners(bundle: Path) -> dict[str, str]:

@@ -3,8 +3,9 @@ what each request answered and which files of the bundle the run used.
 
 Run by import_trace as `python -I -S corpus_probe.py BUNDLE CORPUS RESULTS`: an interpreter
 with no site-packages and no PYTHON* variables, where only the bundle and the standard library can
-be imported, and where multiprocessing semaphores fail as on Lambda (no /dev/shm). It imports
-nothing from lsctl: it must run inside the bundle's world alone.
+be imported, and where multiprocessing semaphores fail as on Lambda (no /dev/shm). Of lsctl it
+imports only the standard-library-only Lambda fakes (lsctl.local.lambda_fakes, proxy_event): the
+bundle's world alone runs the handler.
 
 CORPUS is a JSON list of requests: {"name", "method", "path", "body" (text or null),
 "body_base64" (bytes the client sends, instead of body), "headers", "limits" (overrides of the
@@ -18,7 +19,6 @@ libraries mapped into the process (/proc/self/maps: extensions and the libraries
 
 import base64
 import dataclasses
-import gzip
 import hashlib
 import json
 import os
@@ -29,7 +29,12 @@ from typing import Any
 bundle, corpus_file, results_file = sys.argv[1], sys.argv[2], sys.argv[3]
 bundle = os.path.realpath(bundle)
 assert not any("site-packages" in p for p in sys.path), sys.path
+LSCTL = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, bundle)
+sys.path.append(os.path.dirname(LSCTL))
+from lsctl.local.lambda_fakes import LambdaContext  # noqa: E402
+from lsctl.local.proxy_event import from_result, to_event  # noqa: E402
+
 opened = set()
 
 
@@ -65,40 +70,18 @@ import app  # noqa: E402
 from compile_service import api  # noqa: E402
 
 
-class Context:
-    function_name = "lattice-surgery-corpus"
-    function_version = "1"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:lattice-surgery-corpus"
-    memory_limit_in_mb = 1769
-    aws_request_id = "corpus-replay"
-    log_group_name = "/aws/lambda/lattice-surgery-corpus"
-    log_stream_name = "corpus"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 28000
-
-
 def event(request: dict[str, Any]) -> dict[str, Any]:
     headers = dict(request.get("headers") or {})
     if request.get("body_base64") is not None:
-        body, encoded = request["body_base64"], True
-    else:
-        body, encoded = request.get("body"), False
-    path = request["path"]
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": request["method"],
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {"requestId": "corpus", "stage": "corpus", "path": path},
-        "body": body,
-        "isBase64Encoded": encoded,
-    }
+        return to_event(
+            request["method"],
+            request["path"],
+            headers,
+            base64.b64decode(request["body_base64"]),
+            binary=True,
+        )
+    body = request.get("body")
+    return to_event(request["method"], request["path"], headers, (body or "").encode())
 
 
 def _without_timings(value: Any) -> Any:
@@ -111,15 +94,9 @@ def _without_timings(value: Any) -> Any:
 
 
 def fingerprint(result: dict[str, Any]) -> dict[str, Any]:
-    raw = result.get("body") or ""
-    data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers[name.lower()] = values[-1]
-    gzipped = headers.get("content-encoding") == "gzip"
-    if gzipped:
-        data = gzip.decompress(data)
-    text = data.decode("utf-8", "replace")
+    answer = from_result(result)
+    gzipped = answer.header("content-encoding") == "gzip"
+    text = answer.text
     document = None
     try:
         document = json.loads(text)
@@ -127,40 +104,45 @@ def fingerprint(result: dict[str, Any]) -> dict[str, Any]:
             document = json.loads(document)
     except ValueError:
         pass
-    answer = {
-        "status": int(result["statusCode"]),
-        "content_type": headers.get("content-type", ""),
+    fields: dict[str, Any] = {
+        "status": answer.status,
+        "content_type": answer.header("content-type") or "",
         "gzip": gzipped,
     }
     if isinstance(document, dict):
         slices = document.get("slices")
         if slices is not None:
-            answer["slices"] = len(slices)
+            fields["slices"] = len(slices)
             canonical = json.dumps(slices, sort_keys=True).encode()
-            answer["slices_sha256"] = hashlib.sha256(canonical).hexdigest()
+            fields["slices_sha256"] = hashlib.sha256(canonical).hexdigest()
         document = _without_timings(document)
         canonical = json.dumps(document, sort_keys=True).encode()
-        answer["body_sha256"] = hashlib.sha256(canonical).hexdigest()
+        fields["body_sha256"] = hashlib.sha256(canonical).hexdigest()
         error = document.get("error")
         if isinstance(error, dict):
-            answer["message"] = str(error.get("message", ""))[:300]
+            fields["message"] = str(error.get("message", ""))[:300]
     else:
-        answer["body_sha256"] = hashlib.sha256(text.encode()).hexdigest()
-        if answer["status"] >= 400:
-            answer["message"] = text.strip()[:300]
-    return answer
+        fields["body_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        if fields["status"] >= 400:
+            fields["message"] = text.strip()[:300]
+    return fields
 
 
 with open(corpus_file) as f:
     corpus = json.load(f)
 answers = {}
+CONTEXT = LambdaContext("lattice-surgery-corpus", "corpus-replay")
 original_limits = api.limits
 milliseconds = {}
 for request in corpus:
     api.limits = dataclasses.replace(original_limits, **(request.get("limits") or {}))
     started = time.perf_counter()
     try:
-        answers[request["name"]] = fingerprint(app.lambda_handler(event(request), Context()))
+        answers[request["name"]] = fingerprint(
+            app.lambda_handler(
+                event(request), LambdaContext("lattice-surgery-corpus", "corpus-replay")
+            )
+        )
     finally:
         api.limits = original_limits
     milliseconds[request["name"]] = round((time.perf_counter() - started) * 1000, 1)
@@ -184,8 +166,7 @@ for name, module in list(sys.modules.items()):
 used = {p for p in modules.values() if p.startswith(bundle + os.sep)}
 used |= opened | _mapped_libraries()
 outside = sorted(
-    {p for p in modules.values() if not p.startswith((bundle + os.sep, sys.base_prefix))}
-    - {os.path.realpath(__file__)}
+    p for p in modules.values() if not p.startswith((bundle + os.sep, sys.base_prefix, LSCTL))
 )
 with open(results_file, "w") as f:
     json.dump(

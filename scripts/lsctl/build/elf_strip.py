@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -12,23 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
 
 def elf_section_names(path: Path) -> list[str]:
-    """Section names of a 64-bit little-endian ELF file (x86_64), or [] for anything else."""
+    """Section names of an ELF file (pyelftools), or [] for anything else."""
     with path.open("rb") as f:
-        header = f.read(64)
-        if len(header) < 64 or header[:6] != b"\x7fELF\x02\x01":
+        try:
+            return [section.name for section in ELFFile(f).iter_sections()]
+        except ELFError:
             return []
-        shoff = struct.unpack_from("<Q", header, 0x28)[0]
-        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", header, 0x3A)
-        f.seek(shoff)
-        table = f.read(shentsize * shnum)
-        sections = [struct.unpack_from("<IIQQQQ", table, i * shentsize) for i in range(shnum)]
-        if shstrndx >= len(sections):
-            return []
-        f.seek(sections[shstrndx][4])
-        strings = f.read(sections[shstrndx][5])
-    return [strings[s[0] : strings.index(b"\0", s[0])].decode() for s in sections]
 
 
 def shared_libraries(stage: Path) -> Iterator[Path]:

@@ -195,22 +195,6 @@ def trace_document(stage: Path, baseline: Replay, loaded: list[str]) -> dict[str
     }
 
 
-LAMBDA_LIKE_ENV = {
-    "AWS_LAMBDA_FUNCTION_NAME": "lattice-surgery-bundle-check",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
-    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
-    # Tracing on (as on Lambda, where LAMBDA_TASK_ROOT is set) but this trace is not sampled,
-    # so the X-Ray SDK patches libraries at import and sends nothing.
-    "_X_AMZN_TRACE_ID": (
-        "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"
-    ),
-    "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
-    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
-}
-
-
 def environment(extra: dict[str, str]) -> dict[str, str]:
     """A bare environment (PATH only) plus `extra`: nothing of this machine's leaks in."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra}

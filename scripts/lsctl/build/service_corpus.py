@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lsctl.deploy.smoke_checks import README_EXAMPLE
 from lsctl.paths import COMPILER_DIR
+from lsctl.samples import README_EXAMPLE, layered
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 ONE_QUBIT_GATES = ("x", "z", "h", "s", "sdg", "t", "tdg")
@@ -40,16 +40,6 @@ QELIB1_OTHERS = (
 def _qasm(qubits: int, body: str, cregs: int = 0) -> str:
     classical = f"creg c[{cregs}];\n" if cregs else ""
     return f"{HEADER}qreg q[{qubits}];\n{classical}{body}"
-
-
-def layered(qubits: int, layers: int) -> str:
-    """h on every qubit, cx between neighbours, t on every qubit; `layers` times."""
-    body = []
-    for _ in range(layers):
-        body += [f"h q[{i}];" for i in range(qubits)]
-        body += [f"cx q[{i}],q[{i + 1}];" for i in range(0, qubits - 1, 2)]
-        body += [f"t q[{i}];" for i in range(qubits)]
-    return _qasm(qubits, "\n".join(body) + "\n")
 
 
 def gate_circuits() -> dict[str, str]:
@@ -112,7 +102,7 @@ def compile_requests(compiler_root: Path | None = COMPILER_DIR) -> list[Request]
         for gate, circuit in gate_circuits().items():
             requests.append(v2(f"v2 {gate} {mode}", circuit, litinski))
         requests.append(v2(f"v2 mixed {mode}", mixed_circuit(), litinski))
-        requests.append(v2(f"v2 layered_4x2 {mode}", layered(4, 2), litinski))
+        requests.append(v2(f"v2 layered_4x2 {mode}", layered(4, 2).qasm, litinski))
         # The routes differ only after compiling (the web client's text): fewer circuits here.
         for name, circuit in {"readme": README_EXAMPLE, **demo_circuits(compiler_root)}.items():
             requests.append(v2(f"v2 {name} {mode}", circuit, litinski))
@@ -173,7 +163,7 @@ def error_requests() -> list[Request]:
             _post(
                 f"{route} compile timeout",
                 path,
-                {"circuit": layered(8, 3)},
+                {"circuit": layered(8).qasm},
                 limits={"compile_seconds": 0.001},
             ),
             _post(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsctl.errors import CliError
+from lsctl.paths import tree_bytes
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,7 @@ def check_unused(loaded_files: Iterable[str]) -> None:
 
 
 def _tree_bytes(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return tree_bytes(path)
 
 
 def apply(stage: Path, warnings: list[str]) -> dict[str, int]:

@@ -25,7 +25,8 @@ from lsctl.bench import (
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
 from lsctl.local.local_server import handler_paths
-from lsctl.paths import BUILD_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
+from lsctl.paths import BUILD_DIR, REPO_ROOT
+from lsctl.paths import compiler_present as compiler_prepared
 
 NEEDS_COMPILER = (
     "needs the compiler: build/compiler/src/lsqecc is absent (run `git submodule update --init "
@@ -80,7 +81,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     repeats = args.repeats or (QUICK_REPEATS if args.quick else FULL_REPEATS)
     if repeats < 1:
         raise CliError("--repeats must be at least 1")
-    compiler_present = (PATCHED_COMPILER_DIR / "src" / "lsqecc").is_dir()
+    compiler_present = compiler_prepared()
     bundle = size.BUNDLE_DIR if (size.BUNDLE_DIR / "app.py").is_file() else None
     sections: dict[str, Any] = {}
     skipped = {"status": "skipped", "reason": NEEDS_COMPILER}

@@ -18,14 +18,11 @@ from lsctl.paths import REPO_ROOT
 
 TEMPLATE = REPO_ROOT / "bootstrap.yml"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-# Our options and the template parameter names each may fill (the first the template declares).
-PARAMETER_NAMES = {
-    "org": ("GitHubOrg", "GitHubOrganization", "GitHubOwner"),
-    "repo": ("GitHubRepo", "GitHubRepository", "GitHubRepositoryName"),
-    "stages": ("StageNames", "Stages", "GitHubEnvironments"),  # one comma-separated list, or
-    "stage_pair": ("DevStage", "ProdStage"),  # one parameter per stage, in this order
-    "oidc": ("CreateOidcProvider", "CreateGitHubOidcProvider", "CreateOIDCProvider"),
-}
+# bootstrap.yml's parameters that our options fill, and its outputs we read.
+ORG, REPO, CREATE_OIDC = "GitHubOrg", "GitHubRepo", "CreateGitHubOidcProvider"
+STAGE_PARAMETERS = ("DevStage", "ProdStage")  # one deploy role per stage, in --stages order
+ROLE_OUTPUTS = ("DeployRoleArnDev", "DeployRoleArnProd")
+REPOSITORY_OUTPUT = "RepositoryUri"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -98,14 +95,6 @@ def template_parameters(text: str) -> dict[str, dict[str, Any]]:
     return dict((document or {}).get("Parameters") or {})
 
 
-def _declared(declared: dict[str, Any], option: str) -> str | None:
-    lowered = {name.lower(): name for name in declared}
-    for candidate in PARAMETER_NAMES[option]:
-        if candidate.lower() in lowered:
-            return lowered[candidate.lower()]
-    return None
-
-
 def github_oidc_provider_exists(iam: Any) -> bool:
     providers = call(iam.list_open_id_connect_providers).get("OpenIDConnectProviderList", [])
     return any(p["Arn"].endswith(f"/{GITHUB_OIDC_HOST}") for p in providers)
@@ -120,38 +109,23 @@ def parameters(
     create_oidc: bool,
     extra: list[str],
 ) -> dict[str, str]:
-    """The stack parameters: our options under the names the template declares, plus extras;
-    CliError for a parameter the template needs and nobody gave."""
-    values = {
-        "org": org,
-        "repo": repo,
-        "stages": ",".join(stages),
-        "oidc": str(create_oidc).lower(),
-    }
-    chosen: dict[str, str] = {}
-    pair = [name for name in PARAMETER_NAMES["stage_pair"] if name in declared]
-    if pair:
-        if len(stages) != len(pair):
-            raise CliError(
-                f"the bootstrap template has one deploy role per stage for exactly "
-                f"{len(pair)} stages ({', '.join(pair)}): pass --stages with {len(pair)} names"
-            )
-        chosen.update(zip(pair, stages, strict=True))
-        del values["stages"]
-    for option, value in values.items():
-        name = _declared(declared, option)
-        if name is None:
-            if option in ("org", "repo"):
-                raise CliError(
-                    f"the bootstrap template declares none of {', '.join(PARAMETER_NAMES[option])}"
-                    f" (it has: {', '.join(declared) or 'no parameters'})"
-                )
-            continue
-        allowed = [str(v) for v in declared[name].get("AllowedValues", [])]
-        if option == "oidc" and allowed:  # "true"/"false", "yes"/"no", ...
-            wanted = ("true", "yes") if create_oidc else ("false", "no")
-            value = next((a for a in allowed if a.lower() in wanted), value)
-        chosen[name] = value
+    """The stack parameters: our options under bootstrap.yml's names, plus extras; CliError for
+    a template without those names or a parameter it needs that nobody gave."""
+    ours = (ORG, REPO, *STAGE_PARAMETERS, CREATE_OIDC)
+    absent = [name for name in ours if name not in declared]
+    if absent:
+        raise CliError(
+            f"the bootstrap template declares no {', '.join(absent)} "
+            f"(it has: {', '.join(declared) or 'no parameters'})"
+        )
+    if len(stages) != len(STAGE_PARAMETERS):
+        raise CliError(
+            f"the bootstrap template has one deploy role per stage for exactly "
+            f"{len(STAGE_PARAMETERS)} stages ({', '.join(STAGE_PARAMETERS)}): "
+            f"pass --stages with {len(STAGE_PARAMETERS)} names"
+        )
+    chosen = {ORG: org, REPO: repo, CREATE_OIDC: str(create_oidc).lower()}
+    chosen.update(zip(STAGE_PARAMETERS, stages, strict=True))
     for item in extra:
         key, sep, value = item.partition("=")
         if not sep or key not in declared:
@@ -168,17 +142,18 @@ def parameters(
     return chosen
 
 
-def choose_oidc(cfn: Any, declared: dict[str, Any], region: str | None) -> bool:
+def choose_oidc(cfn: Any, region: str | None) -> bool:
     """Whether the stack creates the GitHub OIDC provider: on an update, what it chose before
     (the provider it made exists now, and saying "no" would delete it); on a create, only when
     the account has none (an account can have one)."""
-    name = _declared(declared, "oidc")
     stack = stacks.describe(cfn, BOOTSTRAP_STACK)
-    if stack is not None and name:
+    if stack is not None:
         previous = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
-        if name in previous:
-            keep = previous[name].lower() in ("true", "yes")
-            print(f"keeping {name}={previous[name]} of the existing stack", flush=True)
+        if CREATE_OIDC in previous:
+            keep = previous[CREATE_OIDC].lower() == "true"
+            print(
+                f"keeping {CREATE_OIDC}={previous[CREATE_OIDC]} of the existing stack", flush=True
+            )
             return keep
     create = not github_oidc_provider_exists(session.client("iam", region))
     print(
@@ -193,16 +168,13 @@ def choose_oidc(cfn: Any, declared: dict[str, Any], region: str | None) -> bool:
 def github_variables(outputs: dict[str, str], stages: list[str], region: str) -> list[str]:
     """The lines telling what to set in each GitHub environment (docs/github-actions.md)."""
     lines = ["Set these variables in the GitHub repository (Settings > Environments):"]
-    for index, stage in enumerate(stages):
+    for index, (stage, output) in enumerate(zip(stages, ROLE_OUTPUTS, strict=False)):
         lines.append(f"  environment {stage}:")
-        positional = ("DeployRoleArnDev", "DeployRoleArnProd")[index] if index < 2 else ""
-        role = outputs.get(f"DeployRoleArn{stage[:1].upper()}{stage[1:]}") or outputs.get(
-            positional
-        )
-        lines.append(f"    AWS_ROLE_ARN={role or '(no DeployRoleArn output for this stage)'}")
+        lines.append(f"    AWS_ROLE_ARN={outputs.get(output, f'(no {output} output)')}")
         lines.append(f"    AWS_REGION={region}")
         if index == 0:  # the image is built in the first stage's environment, with its role
-            lines.append(f"    ECR_REPOSITORY={outputs.get('RepositoryUri', '(no RepositoryUri)')}")
+            uri = outputs.get(REPOSITORY_OUTPUT, f"(no {REPOSITORY_OUTPUT} output)")
+            lines.append(f"    ECR_REPOSITORY={uri}")
     return lines
 
 
@@ -218,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     declared = template_parameters(body)
     create_oidc = args.oidc
     if create_oidc is None:
-        create_oidc = choose_oidc(cfn, declared, args.region)
+        create_oidc = choose_oidc(cfn, args.region)
     values = parameters(
         declared,
         org=args.github_org,

@@ -12,11 +12,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lsctl import git as lsctl_git
 from lsctl.deploy import ecr, session
 from lsctl.deploy.images import ecr_region
 from lsctl.deploy.options import AWS_EPILOG, add_region
 from lsctl.errors import CliError
 from lsctl.paths import BUILD_DIR, REPO_ROOT
+from lsctl.streaming import stream
 
 BUNDLE_DIR = BUILD_DIR / "bundle"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -72,12 +74,7 @@ def require_engine(docker: str) -> None:
 
 
 def git(*args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise CliError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
+    return lsctl_git.git(REPO_ROOT, *args)
 
 
 def source_tag() -> tuple[str, str]:
@@ -129,14 +126,7 @@ def has_buildx(docker: str) -> bool:
 
 def run_docker(command: list[str]) -> None:
     log("$ " + " ".join(command))
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-    )
-    assert process.stdout is not None
-    for line in process.stdout:  # docker's progress, on our stderr: stdout is for the digest
-        sys.stderr.write(line)
-        sys.stderr.flush()
-    code = process.wait()
+    code = stream(command, to=sys.stderr).code  # docker's progress: stdout is for the digest
     if code != 0:
         raise CliError(f"`{' '.join(command[:3])} ...` failed with exit {code}")
 

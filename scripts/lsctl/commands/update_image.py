@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from lsctl.commands import smoke
-from lsctl.deploy import functions, session, stacks
+from lsctl.deploy import functions, session, stacks, stage_smoke
 from lsctl.deploy.images import parse_pinned
 from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_image, add_region, add_stage, stack_name
 from lsctl.errors import CliError
@@ -29,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_stage(parser)
     add_image(parser)
     add_region(parser)
-    smoke.add_timeout(parser, "--smoke-timeout")
+    stage_smoke.add_timeout(parser, "--smoke-timeout")
     parser.add_argument(
         "--no-smoke", action="store_true", help="skip the smoke test (and so the roll-back)"
     )
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print("smoke test skipped (--no-smoke)")
         return 0
     try:
-        smoke.check(url, args.smoke_timeout)
+        stage_smoke.check(url, args.smoke_timeout)
     except CliError as failure:
         if version != previous:
             functions.move_alias(lam, function, ALIAS, previous)

@@ -13,31 +13,20 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsctl.errors import CliError
+from lsctl.git import apply_patch, git, git_or_none
+from lsctl.streaming import stream
 
 LOG_LIMIT = 200
 TAIL_LINES = 80
 _GITHUB_URL = re.compile(
     r"^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([^/]+)/(.+?)(?:\.git)?/?$"
 )
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd` and return its stdout; a failure becomes a one-line CliError."""
-    result = subprocess.run(
-        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        raise CliError(f"git {' '.join(args)} failed in {cwd}: {detail[-1] if detail else ''}")
-    return result.stdout.strip()
 
 
 @dataclass(frozen=True)
@@ -76,22 +65,14 @@ def pinned_commit(superproject: Path, path: str) -> str:
     return entry[1]
 
 
-def _git_quiet(cwd: Path, *args: str) -> str | None:
-    """git's stdout, or None when it fails (for look-ups whose absence is an answer)."""
-    result = subprocess.run(
-        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
 def default_ref(superproject: Path, path: str) -> str:
     """The branch .gitmodules tracks for `path` (`submodule.<name>.branch`), else HEAD."""
-    paths = _git_quiet(superproject, "config", "-f", ".gitmodules", "--get-regexp", "path") or ""
+    paths = git_or_none(superproject, "config", "-f", ".gitmodules", "--get-regexp", "path") or ""
     for line in paths.splitlines():
         key, _, value = line.partition(" ")
         if value == path:
             name = key.removeprefix("submodule.").removesuffix(".path")
-            branch = _git_quiet(
+            branch = git_or_none(
                 superproject, "config", "-f", ".gitmodules", f"submodule.{name}.branch"
             )
             return branch or "HEAD"
@@ -116,13 +97,13 @@ def fetch_upstream(sub: Path, ref: str) -> str:
         git(sub, "fetch", "--quiet", "origin", "HEAD")
         return git(sub, "rev-parse", "FETCH_HEAD^{commit}")
     for candidate in (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", ref):
-        found = _git_quiet(sub, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+        found = git_or_none(sub, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
         if found:
             return found
     # A commit no branch or tag reaches (e.g. a pull request's head): GitHub serves it by SHA.
     if (
         re.fullmatch(r"[0-9a-f]{40}", ref)
-        and _git_quiet(sub, "fetch", "--quiet", "origin", ref) is not None
+        and git_or_none(sub, "fetch", "--quiet", "origin", ref) is not None
     ):
         return git(sub, "rev-parse", "FETCH_HEAD^{commit}")
     raise CliError(
@@ -150,12 +131,7 @@ def move_submodule(superproject: Path, path: str, ref: str | None) -> Move:
     url = git(sub, "remote", "get-url", "origin")
     log_range = f"{old}..{new}"
     log = git(sub, "log", "--oneline", "--no-decorate", log_range).splitlines()
-    fast_forward = (
-        subprocess.run(
-            ["git", "-C", str(sub), "merge-base", "--is-ancestor", old, new], check=False
-        ).returncode
-        == 0
-    )
+    fast_forward = git_or_none(sub, "merge-base", "--is-ancestor", old, new) is not None
     nested = nested_gitlinks(sub, old, new)
     git(sub, "checkout", "--quiet", "--detach", new)
     git(sub, "submodule", "sync", "--quiet", "--recursive")
@@ -173,19 +149,6 @@ def compare_url(url: str, old: str, new: str) -> str | None:
     return f"https://github.com/{owner}/{repo}/compare/{old}...{new}"
 
 
-def _apply(tree: Path, patch: Path) -> subprocess.CompletedProcess[str]:
-    # The ceiling keeps git from treating `tree` as part of an enclosing repository.
-    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tree.parent)}
-    return subprocess.run(
-        ["git", "apply", "--whitespace=nowarn", str(patch.resolve())],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def check_patches(source: Path, patches: list[Path]) -> list[Check]:
     """Apply each patch, in order, to a copy of `source`; one Check per patch."""
     results = []
@@ -193,7 +156,7 @@ def check_patches(source: Path, patches: list[Path]) -> list[Check]:
         tree = Path(tmp) / "tree"
         shutil.copytree(source, tree, ignore=shutil.ignore_patterns(".git"), symlinks=True)
         for patch in patches:
-            applied = _apply(tree, patch)
+            applied = apply_patch(tree, patch)
             if applied.returncode == 0:
                 results.append(Check(f"patch {patch.name}", True, "applies"))
             else:
@@ -207,21 +170,11 @@ def run_tests(command: str, cwd: Path, tail_lines: int = TAIL_LINES) -> Check:
     print(f"running the tests: {command}", flush=True)
     tail: deque[str] = deque(maxlen=tail_lines)
     try:
-        process = subprocess.Popen(
-            shlex.split(command),
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
+        ran = stream(shlex.split(command), cwd=cwd)
     except OSError as exc:
         return Check(f"tests (`{command}`)", False, f"could not start: {exc}")
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stdout.write(line)
-        tail.append(line.rstrip("\n"))
-    code = process.wait()
+    tail.extend(line.rstrip("\n") for line in ran.lines)
+    code = ran.code
     if code == 0:
         return Check(f"tests (`{command}`)", True, "", "\n".join(tail))
     return Check(f"tests (`{command}`)", False, f"exit {code}", "\n".join(tail))

@@ -7,13 +7,12 @@ stays at exactly the pinned upstream commit and `git submodule status` stays cle
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsctl.errors import CliError
+from lsctl.git import apply_patch, head_commit
 from lsctl.paths import COMPILER_DIR, PATCHES_DIR
 
 FIX_HINT = "git submodule update --init --recursive"
@@ -33,12 +32,10 @@ class CompilerSource:
 
 
 def _git_head(path: Path) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
+    commit = head_commit(path)
+    if commit is None:
         raise CompilerMissing(f"{path} is not a git checkout: run `{FIX_HINT}`")
-    return result.stdout.strip()
+    return commit
 
 
 def locate(root: Path = COMPILER_DIR) -> CompilerSource:
@@ -74,20 +71,6 @@ def patch_files(
     return [p for p in sorted(patches_dir.glob("*.patch")) if patch_kind(p) in kinds]
 
 
-def _git_apply(tree: Path, patch: Path, *flags: str) -> subprocess.CompletedProcess[str]:
-    # Inside another git work tree (build/ is inside this repository) `git apply` silently skips
-    # paths outside the enclosing repository's cwd; the ceiling makes `tree` a plain directory.
-    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tree.resolve().parent)}
-    return subprocess.run(
-        ["git", "apply", "--whitespace=nowarn", *flags, str(patch.resolve())],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def apply_patches(tree: Path, patches: list[Path]) -> None:
     """Apply each patch to `tree` (a plain directory), failing with the patch's name.
 
@@ -95,10 +78,10 @@ def apply_patches(tree: Path, patches: list[Path]) -> None:
     files it skipped).
     """
     for patch in patches:
-        result = _git_apply(tree, patch)
+        result = apply_patch(tree, patch)
         if result.returncode != 0:
             raise CliError(f"patch {patch.name} does not apply: {result.stderr.strip()}")
-        if _git_apply(tree, patch, "--check", "--reverse").returncode != 0:
+        if apply_patch(tree, patch, "--check", "--reverse").returncode != 0:
             raise CliError(f"patch {patch.name} did not change {tree}: check its paths")
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from lsctl.errors import CliError
 from lsctl.paths import REPO_ROOT
+from lsctl.streaming import stream
 
 SAMCONFIG = REPO_ROOT / "samconfig.toml"
 VENV_SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
@@ -122,27 +121,11 @@ def run(command: list[str]) -> str:
     """Run sam with its output shown as it comes; 'deployed' or 'unchanged', else CliError."""
     print("$ " + shlex.join(command), flush=True)
     try:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
+        ran = stream(command, cwd=REPO_ROOT)
     except OSError as exc:
         raise CliError(f"cannot run {command[0]}: {exc}") from None
-    assert process.stdout is not None
-    seen: list[str] = []
-    for line in process.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        seen.append(line)
-    code = process.wait()
-    output = "".join(seen)
-    if EMPTY_CHANGESET in output:
+    if EMPTY_CHANGESET in ran.output:
         return "unchanged"
-    if code != 0:
-        last = next((line.strip() for line in reversed(seen) if line.strip()), "")
-        raise CliError(f"sam deploy failed (exit {code}): {last}")
+    if ran.code != 0:
+        raise CliError(f"sam deploy failed (exit {ran.code}): {ran.last_line()}")
     return "deployed"

@@ -19,14 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lsctl.deploy import webclient
+from lsctl.samples import README_EXAMPLE
 
-# The README's example circuit (tests use it too).
-README_EXAMPLE = (
-    "OPENQASM 2.0;\n"
-    'include "qelib1.inc";\n'
-    "qreg q[2];\n"
-    "h q[0];\ncx q[0],q[1];\nh q[0];\nt q[1];\ns q[0];\nx q[0];\n"
-)
 RETRY_STATUSES = {403, 404, 429, 500, 502, 503, 504}
 REQUEST_SECONDS = 35.0  # API Gateway gives up at 29 s
 BODY_SHOWN = 600

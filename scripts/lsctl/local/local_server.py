@@ -8,25 +8,23 @@ the compile time budget works), and several requests run at once.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib.util
 import multiprocessing
 import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 from lsctl.local import proxy_event
-from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR
+from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
+from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR, compiler_present
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 LOCAL_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
-    "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    **lambda_environment("lattice-surgery-local", log_level="WARNING"),
     "LSC_CORS_ORIGIN": "*",
 }
 
@@ -36,9 +34,23 @@ _handler: Any = None
 def handler_paths(compiler_dir: Path = PATCHED_COMPILER_DIR) -> list[str]:
     """sys.path entries for the handler: function/ and, if prepared, the patched compiler."""
     paths = [str(FUNCTION_DIR)]
-    if (compiler_dir / "src" / "lsqecc").is_dir():
+    if compiler_present(compiler_dir):
         paths.append(str(compiler_dir / "src"))
     return paths
+
+
+def service_settings() -> ModuleType:
+    """The service's settings module (standard library only; its constants, such as Lambda's
+    response limit, have their one home there), loaded without putting function/ on sys.path."""
+    for name in ("compile_service.settings", "_lsctl_service_settings"):
+        if name in sys.modules:
+            return sys.modules[name]
+    path = FUNCTION_DIR / "compile_service" / "settings.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _init_worker(paths: list[str], env: dict[str, str]) -> None:
@@ -51,16 +63,7 @@ def _init_worker(paths: list[str], env: dict[str, str]) -> None:
 
 
 def _invoke(event: dict[str, Any]) -> dict[str, Any]:
-    context = SimpleNamespace(
-        function_name="local",
-        function_version="$LATEST",
-        invoked_function_arn="arn:aws:lambda:local:000000000000:function:local",
-        memory_limit_in_mb=1769,
-        aws_request_id=event["requestContext"]["requestId"],
-        log_group_name="local",
-        log_stream_name="local",
-        get_remaining_time_in_millis=lambda: 29_000,
-    )
+    context = LambdaContext("lattice-surgery-local", event["requestContext"]["requestId"])
     return _handler(event, context)
 
 

@@ -1,8 +1,14 @@
-"""HTTP requests as API Gateway REST API proxy events, and proxy results back as HTTP."""
+"""HTTP requests as API Gateway REST API proxy events, and proxy results back as HTTP: the one
+event builder and result decoder of the local server, the bundle's request corpus replay, the
+benchmark and the tests.
+
+Standard library only: the isolated bundle probe (lsctl.build.corpus_probe) imports it too.
+"""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,11 +16,21 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
-def to_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
-    """The event API Gateway (REST API, Lambda proxy integration) would send for this request."""
+def to_event(
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    binary: bool = False,
+) -> dict[str, Any]:
+    """The event API Gateway (REST API, Lambda proxy integration) would send for this request;
+    the body travels base64-encoded when it is not UTF-8 text or `binary` says so."""
     url = urlsplit(target)
     query = parse_qs(url.query, keep_blank_values=True)
     try:
+        if binary:
+            raise UnicodeDecodeError("utf-8", body, 0, 0, "sent as binary")
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:
         text, is_base64 = base64.b64encode(body).decode(), True
@@ -47,7 +63,23 @@ def to_event(method: str, target: str, headers: dict[str, str], body: bytes) -> 
 class HttpResult:
     status: int
     headers: list[tuple[str, str]]
-    body: bytes
+    body: bytes  # as sent: base64 decoded, still gzipped when Content-Encoding says so
+
+    def header(self, name: str) -> str | None:
+        """The last value of a header, any case; None when absent."""
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return found[-1] if found else None
+
+    @property
+    def content(self) -> bytes:
+        """The body as the client reads it: gunzipped when it was sent gzipped."""
+        if self.header("content-encoding") == "gzip":
+            return gzip.decompress(self.body)
+        return self.body
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
 
 
 def from_result(result: dict[str, Any]) -> HttpResult:
