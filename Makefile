@@ -10,14 +10,15 @@ UV := $(VENV)/bin/uv
 export UV_CACHE_DIR ?= $(HOME)/.cache/uv
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv tools compiler serve test lint pytest bench bundle lock clean
+PORT ?= 9876
+# pytest-xdist workers for `make test` (auto: one per core).
+WORKERS ?= auto
 
-help:
-	@echo "make serve   start the local compile service on http://127.0.0.1:9876"
-	@echo "make test    set up everything, then run the linters and the test suite"
-	@echo "make bench   measure size, cold start, latency and throughput"
-	@echo "make bundle  assemble the Lambda task root in build/bundle"
-	@echo "make lock    re-resolve requirements/*.txt from requirements/*.in"
+.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
+		awk -F'\t' '{printf "make %-8s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is required" >&2; exit 1; }
@@ -34,35 +35,39 @@ $(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
 	$(UV) pip sync --quiet --python .venv-$*/bin/python --require-hashes requirements/$*.txt
 	touch $@
 
-venv: $(VENV)/.stamp
-tools: .venv-sam/.stamp .venv-checkov/.stamp
+venv: $(VENV)/.stamp ## build .venv from the locked requirements
+tools: .venv-sam/.stamp .venv-checkov/.stamp ## build .venv-sam and .venv-checkov (the sam and checkov CLIs)
 
 # The patched copy of compiler/ (build/compiler); a notice, not a failure, when it is empty.
-compiler: venv
+compiler: venv ## copy compiler/ to build/compiler with patches/ applied (a notice if it is empty)
 	$(VENV)/bin/lsctl prepare-compiler --allow-missing
 
-serve: venv compiler
-	$(VENV)/bin/lsctl serve
+serve: venv compiler ## serve the API on http://127.0.0.1:9876 (another port: make serve PORT=8080)
+	$(VENV)/bin/lsctl serve --port $(PORT)
 
-lint: venv tools
+lint: venv tools ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-pytest: venv tools compiler
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+pytest: venv tools compiler ## the whole test suite, in parallel (PYTEST_ARGS=... for more)
+	$(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-test: lint pytest
+test: lint pytest ## set up everything, then run the linters and the whole test suite (the CI gate)
 
-bench: venv compiler
+# No bundle, linters, moto or servers: the tests marked slow are left out.
+unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (< 1 min)
+	$(VENV)/bin/pytest -m 'not slow' -q $(PYTEST_ARGS)
+
+bench: venv compiler ## measure size, cold start, latency and throughput (needs the compiler)
 	$(VENV)/bin/lsctl bench
 
-bundle: venv compiler
+bundle: venv compiler ## assemble the Lambda task root in build/bundle
 	$(VENV)/bin/lsctl build
 
-lock: venv
+lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 	cd requirements && for f in runtime dev sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
 			--python-platform x86_64-manylinux_2_28 --generate-hashes -o $$f.txt; done
 
-clean:
+clean: ## remove the environments and build/
 	rm -rf $(VENV) .venv-sam .venv-checkov build

@@ -11,6 +11,7 @@ gc.disable()
 from typing import Any  # noqa: E402
 
 from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled  # noqa: E402
 from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
 
 from compile_service.api import app, logger, metrics, tracer  # noqa: E402
@@ -21,6 +22,7 @@ gc.enable()
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics(capture_cold_start_metric=True)
+# Powertools prints the ColdStart metric even with POWERTOOLS_METRICS_DISABLED: not asked then.
+@metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -36,12 +36,17 @@ if COMPILER_PRESENT and str(PATCHED_SRC) not in sys.path:
     sys.path.append(str(PATCHED_SRC))
 
 
+# Fixtures that start a server (moto's, the real `lsctl serve`): the tests using them are slow,
+# and `make unit` leaves them out (as it leaves out the modules marked slow: bundle, linters, ...).
+SERVER_FIXTURES = {"moto_url", "aws", "local_server"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if COMPILER_PRESENT:
-        return
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
-        if "compiler" in item.keywords:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        if "compiler" in item.keywords and not COMPILER_PRESENT:
             item.add_marker(skip)
 
 

@@ -9,7 +9,6 @@
 
 import base64
 import binascii
-import os
 import platform
 from http import HTTPStatus
 from pathlib import Path
@@ -17,11 +16,12 @@ from pathlib import Path
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
 from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
-from compile_service.settings import SERVICE, load_identity, load_limits
+from compile_service.settings import SERVICE, load_cors, load_identity, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 LEGACY_PATH = "/compile"
@@ -36,9 +36,10 @@ tracer = Tracer(service=SERVICE, auto_patch=False)
 limits = load_limits()
 identity = load_identity()
 
+cors_settings = load_cors()
 cors = CORSConfig(
-    allow_origin=os.environ.get("LSC_CORS_ORIGIN", "https://latticesurgery.com"),
-    extra_origins=[o for o in os.environ.get("LSC_CORS_EXTRA_ORIGINS", "").split(",") if o],
+    allow_origin=cors_settings.origin,
+    extra_origins=list(cors_settings.extra_origins),
     allow_headers=["Content-Type", "Accept-Encoding"],
     expose_headers=["X-Compiler-Commit", "X-Simulator", "X-Compile-Seconds", "X-Request-Id"],
     max_age=600,
@@ -172,9 +173,39 @@ def service_error(exc: ServiceError) -> Response[str]:
     return _error(exc.status, exc.code, exc.message)
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods the routes serve at `path` ([] for a path with no route), OPTIONS included
+    (the CORS preflight). Read from the resolver's route table: Powertools has no public one."""
+    routes = app._static_routes + app._dynamic_routes
+    served = {route.method for route in routes if route.rule.match(path)}
+    return sorted(served | {"OPTIONS"}) if served else []
+
+
+def preflight_methods(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """A CORS preflight names the methods of its own path; Powertools names every method of
+    every route (so /compile's said GET)."""
+    response = next_middleware(app)
+    allowed = allowed_methods(app.current_event.path)
+    if app.current_event.http_method == "OPTIONS" and allowed:
+        response.headers["Access-Control-Allow-Methods"] = ",".join(allowed)
+    return response
+
+
+app.use(middlewares=[preflight_methods])
+
+
 @app.not_found
 def not_found(exc: NotFoundError) -> Response[str]:
     event = app.current_event
+    allowed = allowed_methods(event.path)
+    if allowed:
+        response = _error(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            f"{event.path} answers {', '.join(allowed)}, not {event.http_method}",
+        )
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
     return _error(
         HTTPStatus.NOT_FOUND,
         "not_found",

@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import io
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,15 @@ logger = Logger(service=SERVICE, child=True)
 
 MISSING_HINT = (
     "the lattice-surgery compiler is not installed in this build: the compiler/ submodule was "
-    "empty. Run `git submodule update --init --recursive`, then rebuild (make serve / make bundle)"
+    "empty. Run `git submodule update --init --recursive && make compiler`, then restart"
 )
 INFO_FILE = "compiler_info.json"
 
 try:  # pragma: no branch - which arm runs depends on the build
-    import lsqecc.simulation.logical_patch_state_simulation as _lssim
-    from lsqecc.pipeline import lattice_surgery_compilation_pipeline as _pipeline
+    with warnings.catch_warnings():  # lsqecc pins qiskit-terra, which asks to move to `qiskit`
+        warnings.filterwarnings("ignore", "The `qiskit` package is not installed", FutureWarning)
+        import lsqecc.simulation.logical_patch_state_simulation as _lssim
+        from lsqecc.pipeline import lattice_surgery_compilation_pipeline as _pipeline
 
     _IMPORT_ERROR: str | None = None
 except ImportError as exc:  # the submodule was empty when this build was made

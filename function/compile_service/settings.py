@@ -1,4 +1,6 @@
-"""Limits and identity of this deployment, read once from the environment."""
+"""The configuration of this deployment, all of it read from the environment here, once (at
+import of the API): limits, CORS, identity. A value the service cannot use is a ConfigError
+naming the variable."""
 
 from __future__ import annotations
 
@@ -11,12 +13,30 @@ SERVICE = "lattice-surgery-compiler"
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 
 
+class ConfigError(ValueError):
+    """A variable of the environment holds a value this service cannot use."""
+
+
+def _number[T: (int, float)](name: str, default: T, kind: type[T]) -> T:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name}={raw!r} is not {what} (default {default})") from None
+    if not value > 0:
+        raise ConfigError(f"{name}={raw!r} must be above 0 (default {default})")
+    return value
+
+
 def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return _number(name, default, int)
 
 
 def _float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+    return _number(name, default, float)
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,22 @@ def load_limits() -> Limits:
         compile_seconds=_float("LSC_COMPILE_SECONDS", 20.0),
         # Headroom under the 6 MB limit for the proxy envelope and headers.
         max_response_bytes=_int("LSC_MAX_RESPONSE_BYTES", LAMBDA_RESPONSE_LIMIT - 64 * 1024),
+    )
+
+
+@dataclass(frozen=True)
+class Cors:
+    """Who may call the API from a browser: the web client's origin, and any others."""
+
+    origin: str
+    extra_origins: tuple[str, ...]
+
+
+def load_cors() -> Cors:
+    extra = os.environ.get("LSC_CORS_EXTRA_ORIGINS", "")
+    return Cors(
+        origin=os.environ.get("LSC_CORS_ORIGIN", "").strip() or "https://latticesurgery.com",
+        extra_origins=tuple(o.strip() for o in extra.split(",") if o.strip()),
     )
 
 

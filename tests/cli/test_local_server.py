@@ -8,7 +8,10 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from lsctl.deploy.webclient import read_compile_response
+from lsctl.git import head_commit
 from lsctl.local.loopback import free_port, wait_until_up
 from tests.conftest import COMPILER_PRESENT, README_EXAMPLE, REPO
 
@@ -27,6 +30,14 @@ def post(url: str, body: dict, headers: dict[str, str] | None = None):
         return error.code, dict(error.headers), error.read()
 
 
+def get(url: str, headers: dict[str, str] | None = None):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {})) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
 WEB_CLIENT_REQUEST = {
     "circuit_source": "str",
     "circuit": README_EXAMPLE,
@@ -37,7 +48,7 @@ LOCAL_WEB_CLIENT = {"Origin": "http://localhost:3000"}
 
 def test_answers_the_web_client_request_shape(local_server):
     status, headers, body = post(f"{local_server}/compile", WEB_CLIENT_REQUEST, LOCAL_WEB_CLIENT)
-    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     if COMPILER_PRESENT:
         assert status == 200
         document = read_compile_response(body)
@@ -59,7 +70,25 @@ def test_preflight_for_a_local_web_client(local_server):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 204
-        assert "POST" in response.headers["Access-Control-Allow-Methods"]
+        assert response.headers["Access-Control-Allow-Methods"] == "OPTIONS,POST"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://latticesurgery.com", True),  # the web client with ?localapi=true
+        ("http://127.0.0.1:5173", True),
+        ("http://evil.example", False),
+    ],
+)
+def test_cors_allows_the_web_client_and_local_origins(local_server, origin, allowed):
+    _, headers, _ = get(f"{local_server}/health", {"Origin": origin})
+    assert headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+
+
+def test_health_names_the_commit_of_this_checkout(local_server):
+    _, _, body = get(f"{local_server}/health")  # 200, or 503 without the compiler
+    assert json.loads(body)["build"]["git_commit"] == head_commit(REPO)
 
 
 def test_serves_requests_concurrently(local_server):

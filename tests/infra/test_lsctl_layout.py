@@ -10,11 +10,9 @@ a command or cli, a command importing another command or cli.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from lsctl.paths import REPO_ROOT
-from lsctl.samples import README_EXAMPLE
 
 LSCTL = REPO_ROOT / "scripts" / "lsctl"
 HELPERS = {"errors", "paths", "git", "streaming", "samples"}
@@ -122,12 +120,3 @@ def _all_imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
     return found
-
-
-def test_the_readme_shows_the_example_everything_compiles() -> None:
-    """The smoke test, the corpus, the benchmark and the tests compile lsctl.samples'
-    README_EXAMPLE: the README's first curl example must show that circuit."""
-    readme = (REPO_ROOT / "README.md").read_text()
-    first = re.search(r'"circuit": "(.*?)",\n', readme)
-    assert first is not None
-    assert first.group(1).encode().decode("unicode_escape") == README_EXAMPLE

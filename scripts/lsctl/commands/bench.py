@@ -29,9 +29,10 @@ from lsctl.paths import BUILD_DIR, REPO_ROOT
 from lsctl.paths import compiler_present as compiler_prepared
 
 NEEDS_COMPILER = (
-    "needs the compiler: build/compiler/src/lsqecc is absent (run `git submodule update --init "
-    "--recursive`, then `lsctl prepare-compiler`)"
+    f"needs the compiler: build/compiler/src/lsqecc is absent (run `{compiler_source.FIX_HINT}`)"
 )
+# What can be measured without the compiler.
+WITHOUT_COMPILER = {"size"}
 FULL_REPEATS, QUICK_REPEATS = 5, 3
 FULL_REQUESTS, QUICK_REQUESTS = 100, 24
 
@@ -132,6 +133,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not compiler_prepared() and set(_sections(args.only)) - WITHOUT_COMPILER:
+        raise CliError(f"lsctl bench {NEEDS_COMPILER}; or measure the size alone: --only size")
     started = datetime.datetime.now(datetime.UTC)
     clock = time.perf_counter()
     collected = collect(args)

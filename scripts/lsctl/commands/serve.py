@@ -8,6 +8,7 @@ import os
 import signal
 from pathlib import Path
 
+from lsctl.errors import CliError
 from lsctl.local import local_server
 from lsctl.paths import PATCHED_COMPILER_DIR
 
@@ -19,10 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the Lambda handler over HTTP on 127.0.0.1 for local use.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9876, help="port (default 9876)")
+    parser.add_argument("--port", type=port, default=9876, help="port (default 9876)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=positive,
         default=os.cpu_count() or 2,
         help="handler processes (default: cores)",
     )
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--env",
+        type=assignment,
         action="append",
         default=[],
         metavar="NAME=VALUE",
@@ -42,16 +44,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def port(value: str) -> int:
+    number = _whole(value)
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1-65535 (default 9876)")
+    return number
+
+
+def positive(value: str) -> int:
+    number = _whole(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least one worker is needed")
+    return number
+
+
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+
+
+def assignment(value: str) -> tuple[str, str]:
+    name, sep, setting = value.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not NAME=VALUE, e.g. LSC_MAX_QUBITS=8")
+    return name.strip(), setting
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)  # stop cleanly, workers included, on `kill`
-    env = {**local_server.LOCAL_ENV, **dict(item.split("=", 1) for item in args.env)}
+    env = local_server.local_environment(dict(args.env))
+    local_server.check_settings(env)
+    local_server.check_port(args.host, args.port)
     workers = local_server.Workers(args.workers, local_server.handler_paths(args.compiler_dir), env)
     state = workers.warm()
-    server = local_server.make_server(args.host, args.port, workers)
+    try:
+        server = local_server.make_server(args.host, args.port, workers)
+    except OSError as exc:  # taken since check_port
+        workers.close()
+        raise CliError(local_server.port_problem(args.host, args.port, exc)) from None
     host, port = server.server_address[:2]
     if state != "ok":
         print(f"WARNING: {state}.\nCompile routes will answer 503 until then.", flush=True)

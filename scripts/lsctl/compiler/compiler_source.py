@@ -15,7 +15,8 @@ from lsctl.errors import CliError
 from lsctl.git import apply_patch, head_commit
 from lsctl.paths import COMPILER_DIR, PATCHES_DIR
 
-FIX_HINT = "git submodule update --init --recursive"
+# The one fix for a missing compiler, wherever it is missing (the service says the same).
+FIX_HINT = "git submodule update --init --recursive && make compiler"
 OPENSURGERY = Path("src/lsqecc/external/opensurgery")
 INFO_FILE = "compiler_info.json"
 

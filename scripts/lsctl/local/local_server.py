@@ -8,25 +8,43 @@ the compile time budget works), and several requests run at once.
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import importlib.util
 import multiprocessing
 import os
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
+from lsctl.errors import CliError
+from lsctl.git import head_commit
 from lsctl.local import proxy_event
 from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR, compiler_present
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Browsers may call the local service from the web client (latticesurgery.com with ?localapi=true)
+# and from a local copy of it on the usual development ports.
+LOCAL_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (3000, 5173, 8080) for host in ("localhost", "127.0.0.1")
+)
 LOCAL_ENV = {
     **lambda_environment("lattice-surgery-local", log_level="WARNING"),
-    "LSC_CORS_ORIGIN": "*",
+    "LSC_CORS_ORIGIN": "https://latticesurgery.com",
+    "LSC_CORS_EXTRA_ORIGINS": ",".join(LOCAL_CORS_ORIGINS),
 }
+
+
+def local_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The handler's environment: LOCAL_ENV, this checkout's commit (what /health reports as
+    build.git_commit; an image gets it from its build), then `extra`."""
+    return {**LOCAL_ENV, "LSC_GIT_COMMIT": head_commit() or "unknown", **extra}
+
 
 _handler: Any = None
 
@@ -51,6 +69,38 @@ def service_settings() -> ModuleType:
     module = sys.modules[name] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def check_settings(env: dict[str, str]) -> None:
+    """CliError naming the variable when the service could not use a value of `env` (its
+    workers would fail at start-up)."""
+    settings = service_settings()
+    with mock.patch.dict(os.environ, env):
+        try:
+            settings.load_limits()
+            settings.load_cors()
+        except ValueError as exc:
+            raise CliError(f"--env: {exc}") from None
+
+
+def check_port(host: str, port: int) -> None:
+    """CliError with the fix when `host:port` cannot be listened on (before the workers start)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(port_problem(host, port, exc)) from None
+
+
+def port_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        other = port + 1 if port < 65535 else port - 1
+        return (
+            f"port {port} on {host} is in use (another `lsctl serve`?): stop that, or choose "
+            f"another port: lsctl serve --port {other} (make serve PORT={other})"
+        )
+    return f"cannot listen on {host}:{port}: {exc.strerror}"
 
 
 def _init_worker(paths: list[str], env: dict[str, str]) -> None:
