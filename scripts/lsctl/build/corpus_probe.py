@@ -17,7 +17,6 @@ its volatile parts removed: timings) and, for the run, every bundle file that wa
 libraries mapped into the process (/proc/self/maps: extensions and the libraries they link).
 """
 
-import base64
 import dataclasses
 import hashlib
 import json
@@ -72,16 +71,11 @@ from compile_service import api  # noqa: E402
 
 def event(request: dict[str, Any]) -> dict[str, Any]:
     headers = dict(request.get("headers") or {})
-    if request.get("body_base64") is not None:
-        return to_event(
-            request["method"],
-            request["path"],
-            headers,
-            base64.b64decode(request["body_base64"]),
-            binary=True,
-        )
-    body = request.get("body")
-    return to_event(request["method"], request["path"], headers, (body or "").encode())
+    body = (request.get("body") or "").encode()
+    built = to_event(request["method"], request["path"], headers, body)
+    if request.get("body_base64") is not None:  # sent as is: the corpus has invalid base64 too
+        built.update(body=request["body_base64"], isBase64Encoded=True)
+    return built
 
 
 def _without_timings(value: Any) -> Any:

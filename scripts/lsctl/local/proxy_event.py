@@ -16,21 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
-def to_event(
-    method: str,
-    target: str,
-    headers: dict[str, str],
-    body: bytes,
-    *,
-    binary: bool = False,
-) -> dict[str, Any]:
+def to_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     """The event API Gateway (REST API, Lambda proxy integration) would send for this request;
-    the body travels base64-encoded when it is not UTF-8 text or `binary` says so."""
+    the body travels base64-encoded when it is not UTF-8 text."""
     url = urlsplit(target)
     query = parse_qs(url.query, keep_blank_values=True)
     try:
-        if binary:
-            raise UnicodeDecodeError("utf-8", body, 0, 0, "sent as binary")
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:
         text, is_base64 = base64.b64encode(body).decode(), True
