@@ -11,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from lsctl.commands import image
 from lsctl.git import head_commit
 from lsctl.paths import REPO_ROOT
 
@@ -160,16 +162,40 @@ def test_a_tag_already_in_ecr_is_not_rebuilt(lsctl, docker, bundle, repository):
     assert [c["args"][0] for c in docker.calls()[builds:]] == ["info"]
 
 
-def test_without_buildx_it_builds_then_pushes(lsctl, docker, bundle, repository):
+def test_without_buildx_it_says_what_is_needed(lsctl, docker, bundle, repository):
     docker.engine(buildx=False)
     result = lsctl(
         "image", "--docker", docker.path, "--bundle", str(bundle), "--repository", repository,
         "--tag", "classic",
     )  # fmt: skip
-    assert result.code == 0, result.text
-    verbs = [c["args"][0] for c in docker.calls()]
-    assert verbs[-2:] == ["build", "push"]
-    assert result.out.startswith(f"{repository}@sha256:")
+    assert result.code == 1
+    assert "buildx" in result.err and "as the deploy workflow builds it" in result.err
+    assert not [c for c in docker.calls() if c["args"][0] in ("build", "push", "login")]
+
+
+def test_the_workflow_and_lsctl_image_build_with_the_same_flags():
+    """One way to build and push the image: deploy.yml's build-push-action step and
+    `lsctl image` pass the same platform, push, provenance, sbom, Dockerfile, context, args."""
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    steps = [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
+    step = next(s for s in steps if str(s.get("uses", "")).startswith("docker/build-push-action"))
+    given = step["with"]
+    command = image.build_command(
+        "docker",
+        dockerfile=REPO_ROOT / given["file"],
+        context=REPO_ROOT / given["context"],
+        target="r:t",
+        build_args={"GIT_COMMIT": "g", "COMPILER_COMMIT": "c"},
+    )
+    pairs = set(itertools.pairwise(command))
+    assert ("--platform", given["platforms"]) in pairs
+    assert ("--file", str(REPO_ROOT / "Dockerfile")) in pairs and command[-1] == str(REPO_ROOT)
+    assert given["push"] is True and "--push" in command
+    assert given["provenance"] is False and "--provenance=false" in command
+    assert given["sbom"] is False and "--sbom=false" in command
+    workflow_args = {line.split("=", 1)[0] for line in given["build-args"].splitlines()}
+    assert workflow_args == {"GIT_COMMIT", "COMPILER_COMMIT"}
+    assert {"GIT_COMMIT=g", "COMPILER_COMMIT=c"} <= set(command)
 
 
 def test_the_repository_comes_from_the_bootstrap_stack(lsctl, aws, docker, bundle, repository):

@@ -22,8 +22,6 @@ from lsctl.streaming import stream
 
 BUNDLE_DIR = BUILD_DIR / "bundle"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
-REVISION_LABEL = "org.opencontainers.image.revision"
-COMPILER_LABEL = "com.latticesurgery.compiler.commit"  # as the Dockerfile names it
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,27 +94,23 @@ def compiler_commit(bundle: Path) -> str:
         return "unknown"
 
 
-def build_commands(
-    docker: str,
-    *,
-    dockerfile: Path,
-    context: Path,
-    target: str,
-    labels: dict[str, str],
-    buildx: bool,
-) -> list[list[str]]:
-    """The docker commands that build and push `target` (REPOSITORY:TAG)."""
-    common = ["--platform", "linux/amd64", "--file", str(dockerfile), "--tag", target]
-    for key, value in labels.items():
-        common += ["--label", f"{key}={value}"]
-    build_args = {"GIT_COMMIT": labels[REVISION_LABEL], "COMPILER_COMMIT": labels[COMPILER_LABEL]}
+# The flags of the deploy workflow's docker/build-push-action step (platforms, push, provenance,
+# sbom, file, context, build-args): both build the image the same way (a test compares them).
+PLATFORM = "linux/amd64"
+# Lambda takes a single-platform image manifest, not an index with attestations.
+BUILDX_FLAGS = ("--provenance=false", "--sbom=false", "--push")
+
+
+def build_command(
+    docker: str, *, dockerfile: Path, context: Path, target: str, build_args: dict[str, str]
+) -> list[str]:
+    """The one command that builds and pushes `target` (REPOSITORY:TAG), as the workflow does;
+    the Dockerfile turns the build arguments into the image's labels."""
+    command = [docker, "buildx", "build", "--platform", PLATFORM, "--file", str(dockerfile)]
+    command += ["--tag", target]
     for key, value in build_args.items():
-        common += ["--build-arg", f"{key}={value}"]
-    if buildx:
-        # Lambda takes a single-platform image manifest, not an index with attestations.
-        buildx_only = ["--provenance=false", "--sbom=false", "--push"]
-        return [[docker, "buildx", "build", *common, *buildx_only, str(context)]]
-    return [[docker, "build", *common, str(context)], [docker, "push", target]]
+        command += ["--build-arg", f"{key}={value}"]
+    return [*command, *BUILDX_FLAGS, str(context)]
 
 
 def has_buildx(docker: str) -> bool:
@@ -151,22 +145,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"{repository}@{existing}")
         return 0
 
-    labels = {REVISION_LABEL: commit, COMPILER_LABEL: compiler_commit(args.bundle)}
+    if not has_buildx(args.docker):
+        raise CliError(
+            f"`{args.docker} buildx` is not available: the image is built with buildx, as the "
+            "deploy workflow builds it (install Docker's buildx plugin)"
+        )
+    build_args = {"GIT_COMMIT": commit, "COMPILER_COMMIT": compiler_commit(args.bundle)}
     registry = ecr.docker_login(ecr_client, args.docker)
     log(f"logged in to {registry}")
     target = f"{repository}:{tag}"
-    for command in build_commands(
-        args.docker,
-        dockerfile=args.dockerfile,
-        context=args.context,
-        target=target,
-        labels=labels,
-        buildx=has_buildx(args.docker),
-    ):
-        run_docker(command)
+    run_docker(
+        build_command(
+            args.docker,
+            dockerfile=args.dockerfile,
+            context=args.context,
+            target=target,
+            build_args=build_args,
+        )
+    )
     digest = ecr.digest_of_tag(ecr_client, name, tag)
     if not digest:
         raise CliError(f"pushed {target} but ECR does not list the tag {tag}")
-    log(f"pushed {target} (git {commit[:12]}, compiler {labels[COMPILER_LABEL][:12]})")
+    log(f"pushed {target} (git {commit[:12]}, compiler {build_args['COMPILER_COMMIT'][:12]})")
     print(f"{repository}@{digest}")
     return 0
