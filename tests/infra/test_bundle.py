@@ -2,8 +2,9 @@
 machine's .venv is installed: the same wheels), then run on its own as Lambda would run it.
 
 A build takes about 20 s on 2 cores (install 1-2 s from the cache, bytecode 5-6 s, the request
-corpus replayed twice 5-6 s each); the module builds it once, plus once more for
-determinism, once without the compiler, and once that must fail (a pruned subpackage is needed)."""
+corpus replayed twice 5-6 s each); the run builds it once, shared by pytest-xdist's workers,
+plus once more for determinism (on another worker meanwhile), once without the compiler (where
+it is present), and once that must fail (a pruned subpackage is needed)."""
 
 from __future__ import annotations
 
