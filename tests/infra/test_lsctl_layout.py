@@ -25,16 +25,21 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """Every lsctl module `path` imports, at any depth (function-level and TYPE_CHECKING too)."""
+def all_imports(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (function-level and TYPE_CHECKING too); for
+    `from a import b`, both a and a.b (b may be a module)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("lsctl")}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lsctl"):
-            found.add(node.module)
-            found |= {f"{node.module}.{a.name}" for a in node.names}
-    return {name for name in found if name in MODULES}
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def imports(path: Path) -> set[str]:
+    """The lsctl modules `path` imports."""
+    return {name for name in all_imports(path) if name in MODULES}
 
 
 MODULES = {module_name(p): p for p in LSCTL.rglob("*.py")}
@@ -100,7 +105,7 @@ USES_THE_BUILD_TOOLING = {"test_compiler_patches.py"}
 
 def test_service_tests_depend_on_the_service_and_tests_helpers_not_on_lsctl() -> None:
     found = {
-        p.name: sorted(i for i in _all_imports(p) if i.split(".")[0] == "lsctl")
+        p.name: sorted(i for i in all_imports(p) if i.split(".")[0] == "lsctl")
         for p in (REPO_ROOT / "tests" / "service").glob("*.py")
         if p.name not in USES_THE_BUILD_TOOLING
     }
@@ -108,15 +113,5 @@ def test_service_tests_depend_on_the_service_and_tests_helpers_not_on_lsctl() ->
 
 
 def test_the_shared_test_helpers_do_not_reach_the_cli() -> None:
-    imported = _all_imports(REPO_ROOT / "tests" / "conftest.py")
+    imported = all_imports(REPO_ROOT / "tests" / "conftest.py")
     assert not [i for i in imported if i.startswith(("lsctl.cli", "lsctl.commands"))]
-
-
-def _all_imports(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-    return found

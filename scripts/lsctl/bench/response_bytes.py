@@ -3,31 +3,24 @@ returns (after base64, which is what counts against Lambda's 6 MB response limit
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 from typing import Any
 
 from lsctl.local.local_server import service_settings
+from lsctl.local.proxy_event import from_result
 
 LAMBDA_LIMIT = service_settings().LAMBDA_RESPONSE_LIMIT
 
 
 def body_bytes(result: dict[str, Any]) -> bytes:
     """The HTTP body API Gateway sends for a proxy result (base64 decoded)."""
-    raw = result.get("body") or ""
-    return base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return from_result(result).body
 
 
 def header(result: dict[str, Any], name: str) -> str | None:
     """A response header from a proxy result (single- or multi-value form), any case."""
-    for key, value in (result.get("headers") or {}).items():
-        if key.lower() == name:
-            return str(value)
-    for key, values in (result.get("multiValueHeaders") or {}).items():
-        if key.lower() == name and values:
-            return str(values[-1])
-    return None
+    return from_result(result).header(name)
 
 
 def payload_bytes(result: dict[str, Any]) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsctl.errors import CliError
 from lsctl.git import apply_patch, head_commit
-from lsctl.paths import COMPILER_DIR, PATCHES_DIR
+from lsctl.paths import COMPILER_DIR, PATCHES_DIR, compiler_present
 
 # The one fix for a missing compiler, wherever it is missing (the service says the same).
 FIX_HINT = "git submodule update --init --recursive && make compiler"
@@ -41,7 +41,7 @@ def _git_head(path: Path) -> str:
 
 def locate(root: Path = COMPILER_DIR) -> CompilerSource:
     """The checked-out compiler, or CompilerMissing saying how to get it."""
-    if not (root / "src" / "lsqecc").is_dir():
+    if not compiler_present(root):
         raise CompilerMissing(f"the compiler submodule {root} is empty: run `{FIX_HINT}`")
     if not (root / OPENSURGERY / "resanalysis").is_dir():
         raise CompilerMissing(
