@@ -36,15 +36,28 @@ if COMPILER_PRESENT and str(PATCHED_SRC) not in sys.path:
     sys.path.append(str(PATCHED_SRC))
 
 
-# Fixtures that start a server (moto's, the real `lsctl serve`): the tests using them are slow,
-# and `make unit` leaves them out (as it leaves out the modules marked slow: bundle, linters, ...).
+# What `make unit` leaves out, marked `slow` here in one place: tests that start a server
+# (moto's, the real `lsctl serve`), run the real compiler (`compiler`), or live where every test
+# is slow (below).
 SERVER_FIXTURES = {"moto_url", "aws", "local_server"}
+SLOW_PATHS = (
+    "tests/hardening/",  # fuzzing and load
+    "tests/infra/test_linters.py",  # cfn-lint, sam validate, hadolint, checkov
+    "tests/infra/test_bootstrap.py",  # the bootstrap stack on a moto server
+    "tests/infra/test_bundle.py",  # bundle builds
+    "tests/cli/test_local_server.py",  # the real `lsctl serve`
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        where = Path(item.path).relative_to(REPO).as_posix()
+        if (
+            SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or "compiler" in item.keywords
+            or where.startswith(SLOW_PATHS)
+        ):
             item.add_marker(pytest.mark.slow)
         if "compiler" in item.keywords and not COMPILER_PRESENT:
             item.add_marker(skip)
