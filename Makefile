@@ -62,7 +62,8 @@ bundle: venv compiler
 lock: venv
 	cd requirements && for f in runtime dev sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
-			--python-platform x86_64-manylinux_2_28 --generate-hashes -o $$f.txt; done
+			--python-platform x86_64-manylinux_2_28 --generate-hashes \
+			$$(test -f $$f.excludes && echo --excludes $$f.excludes) -o $$f.txt; done
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov build

@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
 from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
+from compile_service.lowering import DEFAULT_PRECISION
 from compile_service.settings import SERVICE, load_identity, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -40,7 +41,13 @@ cors = CORSConfig(
     allow_origin=os.environ.get("LSC_CORS_ORIGIN", "https://latticesurgery.com"),
     extra_origins=[o for o in os.environ.get("LSC_CORS_EXTRA_ORIGINS", "").split(",") if o],
     allow_headers=["Content-Type", "Accept-Encoding"],
-    expose_headers=["X-Compiler-Commit", "X-Simulator", "X-Compile-Seconds", "X-Request-Id"],
+    expose_headers=[
+        "X-Compiler-Commit",
+        "X-Simulator",
+        "X-Compile-Seconds",
+        "X-Request-Id",
+        "X-Lowering",
+    ],
     max_age=600,
 )
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
@@ -89,17 +96,22 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits
+        request.circuit, request.apply_litinski_transform, limits, DEFAULT_PRECISION
     )
     _count_success(outcome)
-    return _sized_response(encoding.as_json_string(outcome.document), _headers(outcome))
+    # The body stays exactly what the web client parses; what the lowering did goes in a header.
+    lowering = encoding.encode(outcome.lowering.as_dict()).decode()
+    headers = {**_headers(outcome), "X-Lowering": lowering}
+    return _sized_response(encoding.as_json_string(outcome.document), headers)
 
 
 @app.post("/v2/compile", cors=True)
 @tracer.capture_method
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits)
+    outcome = service.compile_circuit(
+        request.circuit, request.litinski_transform, limits, request.precision
+    )
     _count_success(outcome)
     extra = {
         "compiler": {
@@ -112,6 +124,7 @@ def compile_v2() -> Response[str]:
             "slices": outcome.slices,
             "seconds": outcome.seconds,
         },
+        "lowering": outcome.lowering.as_dict(),
     }
     return _sized_response(encoding.extend_object(outcome.document, extra), _headers(outcome))
 
