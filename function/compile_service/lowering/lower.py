@@ -8,11 +8,10 @@ from qiskit.circuit import QuantumCircuit
 
 from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
 from compile_service.lowering import approximate, emit, registers
+from compile_service.lowering.approximate import MAX_PRECISION
 from compile_service.lowering.dialect import accepts_as_is
 from compile_service.lowering.report import LoweringReport
 from compile_service.lowering.rewrite import Gate, Rewriter, Rotation, Step
-
-COARSER = "a coarser precision (e.g. 1e-2)"
 
 
 @dataclass(frozen=True)
@@ -118,14 +117,14 @@ def _check_size(
         raise CircuitTooLarge(
             f"lowered to the compiler's gate set the circuit has {operations} operations "
             f"({_what_was_done(report)}); this service compiles at most {max_operations} at once: "
-            f"{_advice(report)}"
+            f"{_advice(report, report.rotations_approximated > 0)}"
         )
     done, total = progress
     raise CircuitTooLarge(
         f"lowered to the compiler's gate set the circuit has more than {max_operations} "
         f"operations: {total} rotations need approximating at precision {report.precision:g}, "
         f"and after {done} of them it had {operations}; this service compiles at most "
-        f"{max_operations} at once: {_advice(report)}"
+        f"{max_operations} at once: {_advice(report, True)}"
     )
 
 
@@ -140,7 +139,8 @@ def _what_was_done(report: LoweringReport) -> str:
     return "; ".join(parts)
 
 
-def _advice(report: LoweringReport) -> str:
-    if report.precision is not None and report.precision < 1e-2:
-        return f"try {COARSER}, or a smaller circuit"
+def _advice(report: LoweringReport, approximating: bool) -> str:
+    """A coarser precision helps only when rotations are approximated and it can be coarser."""
+    if approximating and report.precision is not None and report.precision < MAX_PRECISION:
+        return f"try a coarser precision (up to {MAX_PRECISION:g}), or a smaller circuit"
     return "compile a smaller circuit"
