@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from compile_service import circuit_check, compiler, encoding, legacy_text, lowering
 from compile_service.deadline import budget
-from compile_service.errors import UnsupportedCircuit
+from compile_service.errors import CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
 
 logger = Logger(service=SERVICE, child=True)
@@ -68,17 +68,21 @@ def _compile(
     shape_text: Callable[[str], str] | None = None,
 ) -> Outcome:
     started = time.perf_counter()
-    with budget(limits.compile_seconds):
-        lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
-        if lowered.gates == 0:
-            raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-        if vet:
-            vet(lowered)
-        lowered_at = time.perf_counter()
-        compiled = compiler.compile_qasm(lowered.source, litinski_transform)
-        compiled_at = time.perf_counter()
-        text = shape_text(compiled.text) if shape_text else compiled.text
-        document = encoding.encode({"slices": compiled.slices, "compilation_text": text})
+    lowered: lowering.Lowered | None = None
+    try:
+        with budget(limits.compile_seconds):
+            lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+            if lowered.gates == 0:
+                raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
+            if vet:
+                vet(lowered)
+            lowered_at = time.perf_counter()
+            compiled = compiler.compile_qasm(lowered.source, litinski_transform)
+            compiled_at = time.perf_counter()
+            text = shape_text(compiled.text) if shape_text else compiled.text
+            document = encoding.encode({"slices": compiled.slices, "compilation_text": text})
+    except CompileTimeout as exc:
+        raise CompileTimeout(exc.message + _timeout_note(lowered)) from None
     finished = time.perf_counter()
     logger.info(
         "compiled",
@@ -102,4 +106,16 @@ def _compile(
         slices=len(compiled.slices),
         seconds=round(finished - started, 4),
         lowering=lowered.report,
+    )
+
+
+def _timeout_note(lowered: lowering.Lowered | None) -> str:
+    """What the lowering added, when it did: a coarser precision makes the circuit smaller."""
+    if lowered is None or not lowered.report.rotations_approximated:
+        return ""
+    report = lowered.report
+    return (
+        f"; as lowered it has {lowered.gates} operations, {report.rotations_approximated} "
+        f"rotations approximated at precision {report.precision:g} ({report.t_gates_added} T "
+        f"gates): a coarser precision (up to {lowering.MAX_PRECISION:g}) makes it smaller"
     )

@@ -246,3 +246,18 @@ def test_every_corpus_circuit_compiles_or_is_refused_with_its_reason(invoke, set
         else:
             assert status in (400, 422) and any(r in message for r in CONSTRUCT_REFUSALS), message
     assert statuses["hs4_n4"] == statuses["adder_n4"] == 200
+
+
+def test_a_timeout_of_a_lowered_circuit_says_what_the_lowering_added(invoke, set_limits):
+    set_limits(compile_seconds=0.5)
+    source = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\n' + "".join(
+        f"ry(0.{i + 1}) q[{i % 3}];\ncx q[{i % 3}],q[{(i + 1) % 3}];\n" for i in range(6)
+    )
+    from tests.service.lowering_checks import lower
+
+    lower(source, 0.01)  # fills the gridsynth cache: the lowering itself fits in the budget
+    result = invoke("POST", "/v2/compile", {"circuit": source, "precision": 0.01})
+    assert result["statusCode"] == 504
+    message = json.loads(result["body"])["error"]["message"]
+    assert "0.5 s budget" in message
+    assert "6 rotations approximated at precision 0.01" in message and "coarser" in message
