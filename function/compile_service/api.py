@@ -21,7 +21,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
 from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
-from compile_service.lowering import DEFAULT_PRECISION
 from compile_service.settings import SERVICE, load_identity, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -96,7 +95,7 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits, DEFAULT_PRECISION
+        request.circuit, request.apply_litinski_transform, limits
     )
     _count_success(outcome)
     # The body stays exactly what the web client parses; what the lowering did goes in a header.

@@ -29,15 +29,14 @@ class Outcome:
     lowering: lowering.LoweringReport
 
 
-def compile_for_web_client(
-    source: str, litinski_transform: bool, limits: Limits, precision: float | None
-) -> Outcome:
-    """The legacy /compile result: compilation_text shaped for the web client's parser."""
+def compile_for_web_client(source: str, litinski_transform: bool, limits: Limits) -> Outcome:
+    """The legacy /compile result: compilation_text shaped for the web client's parser. The client
+    has no precision option: rotations are approximated at the default precision."""
     return _compile(
         circuit_check.check(source, limits),
         litinski_transform,
         limits,
-        precision,
+        lowering.DEFAULT_PRECISION,
         vet=_refuse_clashing_registers,
         shape_text=lambda text: legacy_text.for_web_client(text, litinski_transform),
     )
