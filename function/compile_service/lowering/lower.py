@@ -67,7 +67,8 @@ def _resolve(
             else:
                 exact[index] = gates
     if pending and precision is None:
-        raise UnsupportedCircuit(_needs_precision([steps[i] for i in pending]))  # type: ignore[misc]
+        rotations = [s for i in pending if isinstance(s := steps[i], Rotation)]
+        raise UnsupportedCircuit(_needs_precision(rotations))
     size = sum(1 for s in steps if isinstance(s, Gate) and s.name != "barrier")
     size += sum(len(g) for g in exact.values())
     approximated: dict[int, tuple[str, ...]] = {}
