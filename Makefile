@@ -67,7 +67,8 @@ bundle: venv compiler ## assemble the Lambda task root in build/bundle
 lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 	cd requirements && for f in runtime dev sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
-			--python-platform x86_64-manylinux_2_28 --generate-hashes -o $$f.txt; done
+			--python-platform x86_64-manylinux_2_28 --generate-hashes \
+			$$(test -f $$f.excludes && echo --excludes $$f.excludes) -o $$f.txt; done
 
 clean: ## remove the environments and build/
 	rm -rf $(VENV) .venv-sam .venv-checkov build

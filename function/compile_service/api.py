@@ -41,7 +41,13 @@ cors = CORSConfig(
     allow_origin=cors_settings.origin,
     extra_origins=list(cors_settings.extra_origins),
     allow_headers=["Content-Type", "Accept-Encoding"],
-    expose_headers=["X-Compiler-Commit", "X-Simulator", "X-Compile-Seconds", "X-Request-Id"],
+    expose_headers=[
+        "X-Compiler-Commit",
+        "X-Simulator",
+        "X-Compile-Seconds",
+        "X-Request-Id",
+        "X-Lowering",
+    ],
     max_age=600,
 )
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
@@ -93,14 +99,19 @@ def compile_legacy() -> Response[str]:
         request.circuit, request.apply_litinski_transform, limits
     )
     _count_success(outcome)
-    return _sized_response(encoding.as_json_string(outcome.document), _headers(outcome))
+    # The body stays exactly what the web client parses; what the lowering did goes in a header.
+    lowering = encoding.encode(outcome.lowering.as_dict()).decode()
+    headers = {**_headers(outcome), "X-Lowering": lowering}
+    return _sized_response(encoding.as_json_string(outcome.document), headers)
 
 
 @app.post("/v2/compile", cors=True)
 @tracer.capture_method
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits)
+    outcome = service.compile_circuit(
+        request.circuit, request.litinski_transform, limits, request.precision
+    )
     _count_success(outcome)
     extra = {
         "compiler": {
@@ -113,6 +124,7 @@ def compile_v2() -> Response[str]:
             "slices": outcome.slices,
             "seconds": outcome.seconds,
         },
+        "lowering": outcome.lowering.as_dict(),
     }
     return _sized_response(encoding.extend_object(outcome.document, extra), _headers(outcome))
 

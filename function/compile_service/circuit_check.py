@@ -1,49 +1,37 @@
-"""Pre-parse a circuit with qiskit and refuse, with a clear message, what the compiler cannot do.
+"""Pre-parse a circuit with qiskit and refuse, with a clear message, what cannot be lowered into
+the compiler's dialect honestly (see lowering/ for what can).
 
-The rules come from running the pinned compiler on every gate of qelib1.inc (see README,
-"What the compiler accepts"): lsqecc's own errors for these cases are bare exceptions such as
-"reduce() of empty iterable" or "'Id' object has no attribute 'index'".
+Refused: anything that is not OpenQASM 2.0 with qelib1.inc, a circuit with no quantum register,
+more qubits than the limit, `reset` (the compiler ignores it and would draw a wrong picture),
+classically controlled operations (`if`) and `opaque` gates (nothing says what they do).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 from qiskit import qasm2
-from qiskit.circuit import QuantumCircuit
+from qiskit.circuit import Instruction, QuantumCircuit
+from qiskit.circuit.exceptions import CircuitError
 
 from compile_service.errors import CircuitTooLarge, InvalidCircuit, UnsupportedCircuit
 from compile_service.settings import Limits
 
-SUPPORTED_GATES = frozenset({"x", "z", "h", "s", "sdg", "t", "tdg", "cx", "cz", "ccx"})
-ROTATIONS = frozenset({"rz", "rx", "u1"})
-NON_GATES = frozenset({"measure", "barrier"})
-# lsqecc turns these angles into pi/8, pi/4 and pi/2 Pauli rotations; every other angle fails.
-SUPPORTED_ANGLES = {
-    -math.pi / 2: "-pi/2",
-    -math.pi / 4: "-pi/4",
-    math.pi / 4: "pi/4",
-    math.pi / 2: "pi/2",
-    math.pi: "pi",
-}
 _HEADER = re.compile(r"\s*OPENQASM\s+2\.0\s*;")
 _INCLUDE = re.compile(r'include\s+"qelib1\.inc"\s*;')
-_REGISTER_MEASURE = re.compile(r"\bmeasure\s+[A-Za-z_]\w*\s*->")
 _COMMENT = re.compile(r"//[^\n]*")
+_NON_GATES = frozenset({"measure", "barrier"})
 
 
 @dataclass(frozen=True)
-class CheckedCircuit:
+class ParsedCircuit:
     source: str
-    qubits: int
-    gates: int
-    registers: tuple[str, ...]
+    circuit: QuantumCircuit
 
 
-def check(source: str, limits: Limits) -> CheckedCircuit:
-    """The circuit's size, or the first reason the compiler would fail on it."""
+def check(source: str, limits: Limits) -> ParsedCircuit:
+    """The parsed circuit, or the first reason it cannot be lowered and compiled."""
     if not source.strip():
         raise InvalidCircuit("the circuit is empty: send an OpenQASM 2.0 program")
     code = _COMMENT.sub("", source)
@@ -54,28 +42,15 @@ def check(source: str, limits: Limits) -> CheckedCircuit:
             "the circuit must include the standard library: add 'include \"qelib1.inc\";'"
         )
     circuit = _parse(source)
-    if len(circuit.qregs) != 1:
-        raise UnsupportedCircuit(
-            f"the circuit must have exactly one quantum register, it has {len(circuit.qregs)}"
-        )
+    if not circuit.qregs:
+        raise UnsupportedCircuit("the circuit has no quantum register (qreg): nothing to compile")
     if circuit.num_qubits > limits.max_qubits:
         raise CircuitTooLarge(
             f"the circuit has {circuit.num_qubits} qubits; this service compiles at most "
             f"{limits.max_qubits}"
         )
-    if _REGISTER_MEASURE.search(code):
-        raise UnsupportedCircuit(
-            "measure one qubit at a time (measure q[0] -> c[0];), not a whole register"
-        )
-    gates = _check_instructions(circuit)
-    if gates == 0:
-        raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    if gates > limits.max_gates:
-        raise CircuitTooLarge(
-            f"the circuit has {gates} operations; this service compiles at most {limits.max_gates}"
-        )
-    registers = tuple(r.name for r in (*circuit.qregs, *circuit.cregs))
-    return CheckedCircuit(source, qubits=circuit.num_qubits, gates=gates, registers=registers)
+    _refuse_what_cannot_be_lowered(circuit)
+    return ParsedCircuit(source, circuit)
 
 
 def _parse(source: str) -> QuantumCircuit:
@@ -89,41 +64,35 @@ def _parse(source: str) -> QuantumCircuit:
         raise InvalidCircuit(f"invalid OpenQASM 2.0: {_one_line(exc)}") from None
 
 
-def _check_instructions(circuit: QuantumCircuit) -> int:
-    count = 0
+def _refuse_what_cannot_be_lowered(circuit: QuantumCircuit) -> None:
     for item in circuit.data:
         operation = item.operation
         name = operation.name
         if getattr(operation, "condition", None) is not None:
             raise UnsupportedCircuit(
-                f"classically controlled operations ('if') are not supported (on '{name}')"
+                f"classically controlled operations ('if') are not supported (on '{name}'): "
+                "the compiler has no classical control"
             )
-        if name == "barrier":
-            continue
-        if name in ROTATIONS:
-            _check_angle(name, float(operation.params[-1]))
-        elif name not in SUPPORTED_GATES and name not in NON_GATES:
-            raise UnsupportedCircuit(_unsupported_gate(name))
-        count += 1
-    return count
+        if name == "reset":
+            raise UnsupportedCircuit(
+                "'reset' is not supported: the compiler would ignore it and draw a computation "
+                "that is not the circuit's"
+            )
+        if _is_opaque(operation):
+            raise UnsupportedCircuit(
+                f"'{name}' is an opaque gate: nothing says what it does, so it cannot be compiled"
+            )
 
 
-def _check_angle(name: str, angle: float) -> None:
-    for value in SUPPORTED_ANGLES:
-        if math.isclose(angle, value, rel_tol=0.0, abs_tol=1e-9):
-            return
-    allowed = ", ".join(SUPPORTED_ANGLES.values())
-    raise UnsupportedCircuit(
-        f"{name}({angle:.6g}) is not supported: the compiler handles {name} angles {allowed} only"
-    )
-
-
-def _unsupported_gate(name: str) -> str:
-    supported = ", ".join(sorted(SUPPORTED_GATES | ROTATIONS | NON_GATES))
-    return (
-        f"gate '{name}' is not supported (custom gate definitions are not either); "
-        f"supported: {supported}"
-    )
+def _is_opaque(operation: Instruction) -> bool:
+    """Neither a definition nor a matrix (cx, u and id have a matrix but no definition)."""
+    if operation.name in _NON_GATES or operation.definition is not None:
+        return False
+    try:
+        operation.to_matrix()
+    except (CircuitError, TypeError, AttributeError):
+        return True
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from compile_service.errors import InvalidRequest
+from compile_service.lowering.approximate import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
+
+Precision = Annotated[
+    float,
+    msgspec.Meta(
+        ge=MIN_PRECISION,
+        le=MAX_PRECISION,
+        description="Operator-norm distance allowed for each rotation that is not a multiple of "
+        "pi/4 and is approximated over Clifford+T (gridsynth); null refuses such rotations "
+        "with a 422 instead.",
+    ),
+]
 
 
 class LegacyCompileRequest(msgspec.Struct):
@@ -24,6 +36,7 @@ class CompileRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     circuit: str
     litinski_transform: bool = True
+    precision: Precision | None = DEFAULT_PRECISION
 
 
 def decode[T](body: bytes, kind: type[T]) -> T:

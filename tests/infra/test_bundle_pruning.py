@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compile_service import circuit_check
+from compile_service.lowering import dialect
 from compile_service.settings import load_limits
 from lsctl.build import import_trace, service_corpus, subpackage_prune
 from lsctl.errors import CliError
@@ -141,13 +141,13 @@ def test_corpus_covers_every_operation_both_routes_and_both_modes() -> None:
     names = [r["name"] for r in requests]
     assert len(names) == len(set(names))
     for mode in ("litinski", "plain"):
-        for gate in circuit_check.SUPPORTED_GATES | circuit_check.NON_GATES:
+        for gate in dialect.NATIVE_GATES | dialect.NON_GATES:
             assert f"v2 {gate} {mode}" in names
-        for rotation in circuit_check.ROTATIONS:
+        for rotation in dialect.ROTATIONS:
             assert sum(n.startswith(f"v2 {rotation}_") and n.endswith(mode) for n in names) == 5
         assert f"legacy readme {mode}" in names
     angles = {a for a in service_corpus.ANGLES.values()}
-    assert len(angles) == len(circuit_check.SUPPORTED_ANGLES)
+    assert len(angles) == len(dialect.ROTATION_ANGLES)
     limits = set(load_limits().as_dict())
     for request in requests:
         assert set(request.get("limits") or {}) <= limits, request["name"]

@@ -187,3 +187,73 @@ def test_web_client_bell_pair_demo_compiles(invoke, litinski):
     document = read_compile_response(body_bytes(result))
     assert len(document["slices"]) > 1
     assert_slice_structure(document["slices"])
+
+
+LOWERED = {
+    "exact rewrites": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg a[2];\nqreg b[1];\ncreg c[3];\n'
+    "gate g x,y { cy x,y; sx y; }\ny a[0];\nswap a[0],b[0];\nu3(pi/2,0,pi) a[1];\n"
+    "ch a[0],a[1];\nid b[0];\nbarrier a,b;\ng a[1],b[0];\nmeasure a -> c[0:1];\n"
+    "measure b[0] -> c[2];\n",
+    "approximated": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\nry(0.3) q[1];\n'
+    "cx q[0],q[1];\n",
+}
+
+
+@pytest.mark.parametrize("litinski", [True, False])
+@pytest.mark.parametrize("name", sorted(LOWERED))
+def test_lowered_circuits_compile(invoke, name, litinski):
+    source = LOWERED[name].replace("measure a -> c[0:1];", "measure a[0] -> c[0];")
+    body = {"circuit": source, "litinski_transform": litinski, "precision": 0.1}
+    result = invoke("POST", "/v2/compile", body, headers={"Accept-Encoding": "gzip"})
+    assert result["statusCode"] == 200, result["body"]
+    document = json.loads(body_bytes(result))
+    assert document["lowering"]["lowered"] is True
+    assert document["lowering"]["rotations_approximated"] == (name == "approximated")
+
+
+CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
+# What a corpus circuit may be refused for, besides its size: each names its construct.
+CONSTRUCT_REFUSALS = ("'reset'", "'if'", "invalid OpenQASM")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
+def test_every_corpus_circuit_compiles_or_is_refused_with_its_reason(invoke, set_limits):
+    """Within a short budget (the full table is `python -m lsctl.bench.corpus_lowering`): never a
+    500, and every refusal names its construct, the lowered size, or the time budget."""
+    set_limits(compile_seconds=3)
+    statuses = {}
+    for path in sorted(CORPUS.glob("*.qasm")):
+        result = invoke(
+            "POST",
+            "/v2/compile",
+            {"circuit": path.read_text()},
+            headers={"Accept-Encoding": "gzip"},
+        )
+        status = statuses[path.stem] = result["statusCode"]
+        if status == 200:
+            continue
+        message = json.loads(body_bytes(result))["error"]["message"]
+        if status == 504:
+            assert "3 s budget" in message
+        elif status == 413:
+            assert "response limit" in message
+        elif "lowered" in message:
+            assert status == 422 and "operations" in message
+        else:
+            assert status in (400, 422) and any(r in message for r in CONSTRUCT_REFUSALS), message
+    assert statuses["hs4_n4"] == statuses["adder_n4"] == 200
+
+
+def test_a_timeout_of_a_lowered_circuit_says_what_the_lowering_added(invoke, set_limits):
+    set_limits(compile_seconds=0.5)
+    source = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\n' + "".join(
+        f"ry(0.{i + 1}) q[{i % 3}];\ncx q[{i % 3}],q[{(i + 1) % 3}];\n" for i in range(6)
+    )
+    from tests.service.lowering_checks import lower
+
+    lower(source, 0.01)  # fills the gridsynth cache: the lowering itself fits in the budget
+    result = invoke("POST", "/v2/compile", {"circuit": source, "precision": 0.01})
+    assert result["statusCode"] == 504
+    message = json.loads(result["body"])["error"]["message"]
+    assert "0.5 s budget" in message
+    assert "6 rotations approximated at precision 0.01" in message and "coarser" in message

@@ -31,28 +31,13 @@ CASES = [
         "",
         "qelib1",
     ),
-    ("y", program("y q[0];\n"), 422, "unsupported_circuit", "'y'"),
-    ("swap", program("swap q[0],q[1];\n"), 422, "unsupported_circuit", "'swap'"),
-    ("u3", program("u3(0,0,pi/4) q[0];\n"), 422, "unsupported_circuit", "'u3'"),
-    ("id", program("id q[0];\n"), 422, "unsupported_circuit", "'id'"),
     ("reset", program("reset q[0];\n"), 422, "unsupported_circuit", "'reset'"),
-    ("rz 0.3", program("rz(0.3) q[0];\n"), 422, "unsupported_circuit", "rz(0.3)"),
-    ("rz 3pi/4", program("rz(3*pi/4) q[0];\n"), 422, "unsupported_circuit", "pi/4"),
-    ("rz 2pi", program("rz(2*pi) q[0];\n"), 422, "unsupported_circuit", "rz(6.28319)"),
-    ("rx pi/8", program("rx(pi/8) q[0];\n"), 422, "unsupported_circuit", "rx("),
     ("if", program("if(c==1) x q[0];\n"), 422, "unsupported_circuit", "'if'"),
-    (
-        "custom gate",
-        program("gate mygate a { h a; t a; }\nmygate q[0];\n"),
-        422,
-        "unsupported_circuit",
-        "'mygate'",
-    ),
+    ("opaque", program("opaque g a;\ng q[0];\n"), 422, "unsupported_circuit", "'g' is an opaque"),
     ("no gates", program(""), 422, "unsupported_circuit", "no gates"),
     ("barrier only", program("barrier q;\n"), 422, "unsupported_circuit", "no gates"),
-    ("two qregs", program("h q[0];\n", "qreg q[1];\nqreg r[1];\n"), 422, "", "exactly one"),
-    ("no qreg", program("", "creg c[1];\n"), 422, "unsupported_circuit", "exactly one"),
-    ("register measure", program("h q[0];\nmeasure q -> c;\n"), 422, "", "one qubit at a time"),
+    ("id only", program("id q[0];\n"), 422, "unsupported_circuit", "no gates"),
+    ("no qreg", program("", "creg c[1];\n"), 422, "unsupported_circuit", "no quantum register"),
     ("division by zero", program("rz(1/0) q[0];\n"), 400, "invalid_circuit", "invalid OpenQASM"),
 ]
 
@@ -105,13 +90,43 @@ def test_legacy_refuses_register_names_that_break_the_client(invoke, recorded_co
     assert result["statusCode"] == 422 and "rename the register" in result["body"]
 
 
-def test_supported_rotation_angles_pass_validation(invoke, recorded_compiler):
+ACCEPTED = [
+    # Refused before the lowering existed; now rewritten into the compiler's gate set.
+    ("y", program("y q[0];\n")),
+    ("swap", program("swap q[0],q[1];\n")),
+    ("u3", program("u3(0,0,pi/4) q[0];\n")),
+    ("id", program("h q[0];\nid q[0];\n")),
+    ("rz 0.3", program("rz(0.3) q[0];\n")),
+    ("rz 3pi/4", program("rz(3*pi/4) q[0];\n")),
+    ("rz 2pi", program("h q[0];\nrz(2*pi) q[0];\n")),
+    ("rx pi/8", program("rx(pi/8) q[0];\n")),
+    ("custom gate", program("gate mygate a { h a; t a; }\nmygate q[0];\n")),
+    ("two qregs", program("h q[0];\ncx q[0],r[0];\n", "qreg q[1];\nqreg r[1];\n")),
+    ("register measure", program("h q[0];\nmeasure q -> c;\n")),
+]
+
+
+@pytest.mark.parametrize("circuit", [c[1] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED])
+def test_v2_lowers_what_it_used_to_refuse(invoke, recorded_compiler, circuit):
+    """The compiler receives the lowered circuit; the answer says what was done."""
+    result = invoke("POST", "/v2/compile", {"circuit": circuit})
+    assert recorded_compiler.calls, result["body"]
+    lowered_source = recorded_compiler.calls[-1][0]
+    assert lowered_source.startswith('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg ')
+    assert lowered_source.count("qreg ") == 1
+
+
+def test_supported_rotation_angles_pass_unchanged(invoke, recorded_compiler):
     from compile_service.circuit_check import check
+    from compile_service.lowering import lower
     from compile_service.settings import load_limits
 
     body = "".join(
         f"rz({a}) q[0];\nrx({a}) q[1];\nu1({a}) q[2];\n"
         for a in ["pi/4", "-pi/4", "pi/2", "-pi/2", "pi", "0.7853981633974483"]
     )
-    checked = check(program(body + "measure q[0] -> c[0];\n"), load_limits())
-    assert checked.gates == 19 and checked.qubits == 3
+    source = program(body + "measure q[0] -> c[0];\n")
+    parsed = check(source, load_limits())
+    lowered = lower(parsed.circuit, parsed.source, None, 2000)
+    assert lowered.gates == 19 and lowered.qubits == 3
+    assert lowered.source == source and not lowered.report.lowered

@@ -27,11 +27,38 @@ class CompilerUsed(msgspec.Struct):
     simulator: str
 
 
+class RegisterSlice(msgspec.Struct):
+    """Qubits name[0..size-1] of the circuit are register[start..start+size-1] after merging."""
+
+    name: str
+    size: int
+    start: int
+
+
+class RegisterMap(msgspec.Struct):
+    register: str
+    from_: list[RegisterSlice] = msgspec.field(name="from")
+
+
+class Lowering(msgspec.Struct):
+    """What was done to the circuit before the compiler saw it (README, "What the compiler
+    accepts"). `lowered` false: the circuit was compiled exactly as sent."""
+
+    lowered: bool
+    rewritten: dict[str, int]
+    dropped: dict[str, int]
+    rotations_approximated: int
+    precision: float | None
+    t_gates_added: int
+    register_map: RegisterMap | None
+
+
 class CompileResult(msgspec.Struct):
     slices: list[list[list[dict[str, Any] | None]]]
     compilation_text: str
     compiler: CompilerUsed
     stats: Stats
+    lowering: Lowering
 
 
 class ErrorDetail(msgspec.Struct):
@@ -80,7 +107,11 @@ def _v2_errors() -> dict[str, Any]:
         for status, description in [
             (400, "not JSON, a wrong or unknown field, or invalid OpenQASM"),
             (413, "request or result too large"),
-            (422, "a circuit the compiler cannot handle, or over the qubit/gate limits"),
+            (
+                422,
+                "a construct that cannot be lowered (reset, if, opaque), a rotation to approximate "
+                "with precision null, or over the qubit/operation limits after lowering",
+            ),
             (503, "this build has no compiler"),
             (504, "compiling took longer than the time budget"),
         ]
@@ -96,6 +127,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {
             "200": {
                 "description": "the result document, encoded as a JSON string",
+                "headers": {
+                    "X-Lowering": {
+                        "description": "what was done to the circuit before compiling: the "
+                        "/v2 `lowering` object as compact JSON",
+                        "schema": {"type": "string"},
+                    }
+                },
                 "content": {"application/json": {"schema": {"type": "string"}}},
             },
             **LEGACY_ERRORS,
@@ -106,7 +144,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": _json(payloads.CompileRequest)},
         "responses": {
             "200": {
-                "description": "slices, text, compiler and stats",
+                "description": "slices, text, compiler, stats and what the lowering did",
                 "content": _json(CompileResult),
             },
             **_v2_errors(),

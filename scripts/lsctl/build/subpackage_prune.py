@@ -43,7 +43,6 @@ PRUNED: tuple[Pruned, ...] = (
         distribution="sympy",
     ),
     Pruned("isympy.py", 0.0, "sympy's console script", distribution=None),
-    Pruned("mpmath", 3.4, "only sympy imports it", distribution="mpmath"),
     Pruned(
         "qiskit/providers/fake_provider",
         16.0,

@@ -1,0 +1,130 @@
+"""Exact rewrites: every operation becomes native gates, measurements, barriers, or z rotations
+(`Rotation`, an angle on one qubit) that approximate.py turns into Clifford+T afterwards.
+
+- custom `gate` definitions and multi-qubit gates outside the dialect: unrolled with their
+  definitions (qiskit's own decompositions: swap, cy, ch, cu1, crz, ...), recursively;
+- single-qubit gates outside the dialect: qiskit's ZXZ Euler decomposition of their matrix
+  (rz(a) rx(b) rz(c), with rx(b) = h rz(b) h): exact up to a global phase;
+- consecutive z rotations on a qubit are added up, so rz(a) rz(-a) vanishes and cu1/crz
+  decompositions need fewer approximations;
+- `id` is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qiskit.circuit import Instruction, QuantumCircuit
+from qiskit.exceptions import QiskitError
+from qiskit.qasm2.parse import _DefinedGate
+from qiskit.quantum_info import Operator
+from qiskit.synthesis import OneQubitEulerDecomposer
+
+from compile_service.errors import UnsupportedCircuit
+from compile_service.lowering.dialect import NATIVE_GATES, NON_GATES
+from compile_service.lowering.report import LoweringReport
+
+_EULER = OneQubitEulerDecomposer(basis="ZXZ")
+DROPPED = frozenset({"id"})
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A native gate, measurement or barrier on qubits of the merged register."""
+
+    name: str
+    qubits: tuple[int, ...]
+    clbits: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class Rotation:
+    """rz(angle) on one qubit: exact when a multiple of pi/4, approximated otherwise. `origin` is
+    the source gate it comes from, for messages."""
+
+    angle: float
+    qubit: int
+    origin: str
+
+
+Step = Gate | Rotation
+
+
+class Rewriter:
+    def __init__(self, report: LoweringReport) -> None:
+        self.report = report
+        self.steps: list[Step] = []
+        self._last: dict[int, int] = {}  # qubit -> index in steps of the last step on it
+
+    def add_circuit(self, circuit: QuantumCircuit) -> list[Step]:
+        for item in circuit.data:
+            qubits = tuple(circuit.find_bit(q).index for q in item.qubits)
+            clbits = tuple(_clbit(circuit, c) for c in item.clbits)
+            self._add(item.operation, qubits, clbits, origin=None)
+        return self.steps
+
+    def _add(
+        self,
+        operation: Instruction,
+        qubits: tuple[int, ...],
+        clbits: tuple[tuple[str, int], ...],
+        origin: str | None,
+    ) -> None:
+        name = operation.name
+        if name in NATIVE_GATES or name in NON_GATES:
+            self._append(Gate(name, qubits, clbits))
+            return
+        if origin is None:  # a gate of the source, not of a definition
+            self.report.count(
+                self.report.dropped if name in DROPPED else self.report.rewritten, name
+            )
+        if name in DROPPED:
+            return
+        if len(qubits) == 1 and not isinstance(operation, _DefinedGate):
+            self._add_single_qubit(operation, qubits[0], origin or name)
+            return
+        if operation.definition is None:
+            raise UnsupportedCircuit(
+                f"'{name}' has no definition (an opaque gate or a non-unitary instruction): "
+                "the compiler cannot be told what it does"
+            )
+        definition = operation.definition
+        for item in definition.data:
+            inner = tuple(qubits[definition.find_bit(q).index] for q in item.qubits)
+            self._add(item.operation, inner, (), origin or name)
+
+    def _add_single_qubit(self, operation: Instruction, qubit: int, origin: str) -> None:
+        try:
+            matrix = Operator(operation).data
+        except QiskitError:
+            raise UnsupportedCircuit(
+                f"'{operation.name}' (in '{origin}') is an opaque gate: nothing says what it does"
+            ) from None
+        for item in _EULER(matrix).data:
+            angle = float(item.operation.params[0])
+            if item.operation.name == "rx":
+                self._append(Gate("h", (qubit,)))
+                self._append(Rotation(angle, qubit, origin))
+                self._append(Gate("h", (qubit,)))
+            else:
+                self._append(Rotation(angle, qubit, origin))
+
+    def _append(self, step: Step) -> None:
+        if isinstance(step, Rotation):
+            last = self._last.get(step.qubit)
+            previous = self.steps[last] if last is not None else None
+            if isinstance(previous, Rotation):
+                previous.angle += step.angle
+                return
+        for qubit in _qubits(step):
+            self._last[qubit] = len(self.steps)
+        self.steps.append(step)
+
+
+def _qubits(step: Step) -> tuple[int, ...]:
+    return (step.qubit,) if isinstance(step, Rotation) else step.qubits
+
+
+def _clbit(circuit: QuantumCircuit, clbit: object) -> tuple[str, int]:
+    register, index = circuit.find_bit(clbit).registers[0]
+    return register.name, index
