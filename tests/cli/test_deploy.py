@@ -15,7 +15,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from lsctl.commands import deploy as deploy_command
 from lsctl.deploy import sam, session
+from lsctl.deploy.ecr import DEPLOYED_TAG_PREFIX
 
 from .helpers import DIGEST_A, create_stack, fake_program
 
@@ -49,6 +51,82 @@ s3_bucket = "prod-artifacts"
 role_arn = "arn:aws:iam::123456789012:role/prod-cfn"
 image_repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery"
 """
+
+
+@pytest.fixture(autouse=True)
+def protected(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The deployed-* tag needs the image in ECR: these tests (most of which stub
+    CloudFormation alone) record the call; the tests that ask for `real_ecr` run it on moto."""
+    calls: list[str] = []
+    if "real_ecr" not in request.fixturenames:
+        monkeypatch.setattr(
+            deploy_command,
+            "protect_image",
+            lambda image, stage, region: calls.append(f"{stage} {image.uri}"),
+        )
+    return calls
+
+
+@pytest.fixture
+def real_ecr() -> None:
+    """Asked for by the tests that tag the image in moto's ECR for real."""
+
+
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 7023,
+            "digest": "sha256:" + "c" * 64,
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "size": 32654,
+                "digest": "sha256:" + "d" * 64,
+            }
+        ],
+    }
+)
+
+
+def pushed_image(ecr) -> str:
+    """An image in moto's ECR as a build pushes it (one run tag); returns REPO@DIGEST."""
+    ecr.create_repository(repositoryName="lattice-surgery", imageTagMutability="IMMUTABLE")
+    digest = ecr.put_image(
+        repositoryName="lattice-surgery", imageManifest=MANIFEST, imageTag="abc1234-run1.1"
+    )["image"]["imageId"]["imageDigest"]
+    return f"{REPO}@{digest}"
+
+
+def test_deploy_tags_the_image_so_the_lifecycle_keeps_it(lsctl, aws, fake_sam, samconfig, real_ecr):
+    cfn, ecr = aws("cloudformation"), aws("ecr")
+    create_stack(cfn, "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
+    create_stack(cfn, "lattice-surgery-dev", OUTPUTS)
+    image = pushed_image(ecr)
+    result = deploy(lsctl, fake_sam, samconfig, image=image)
+    assert result.code == 0, result.text
+    (details,) = ecr.describe_images(
+        repositoryName="lattice-surgery", imageIds=[{"imageDigest": image.split("@")[1]}]
+    )["imageDetails"]
+    deployed = [t for t in details["imageTags"] if t.startswith(f"{DEPLOYED_TAG_PREFIX}dev-")]
+    assert len(deployed) == 1 and "abc1234-run1.1" in details["imageTags"]
+    assert result.out.index(f"tagged {image} {deployed[0]}") < result.out.index("$ ")  # first
+    again = deploy(lsctl, fake_sam, samconfig, image=image)
+    assert again.code == 0, again.text
+    assert "already carries a deployed-dev-* tag" in again.out
+
+
+def test_deploy_refuses_an_image_not_in_the_repository(lsctl, aws, fake_sam, samconfig, real_ecr):
+    create_stack(aws("cloudformation"), "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
+    pushed_image(aws("ecr"))
+    result = deploy(lsctl, fake_sam, samconfig)  # IMAGE's digest was never pushed
+    assert result.code == 1
+    assert "is not in the ECR repository lattice-surgery" in result.err
+    with pytest.raises(FileNotFoundError):
+        fake_sam.args()  # sam never ran
 
 
 @pytest.fixture

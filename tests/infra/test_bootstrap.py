@@ -9,6 +9,7 @@ policies; S3 versioning, public access block, lifecycle), is asserted on the tem
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import re
 import warnings
@@ -18,15 +19,22 @@ from typing import Any
 import boto3
 import pytest
 
+from lsctl.deploy.ecr import DEPLOYED_TAG_PREFIX
 from tests.conftest import moto_server
-from tests.infra.conftest import BOOTSTRAP, load
+from tests.infra.conftest import BOOTSTRAP, TEMPLATE, load
 
 STACK = "lattice-surgery-bootstrap"
 ORG, REPO_NAME = "latticesurgery-com", "lattice-surgery-service"
 ACCOUNT = "123456789012"
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 # Resource types moto's CloudFormation does not create (checked against its log of skips).
-MOTO_SKIPS = {"AWS::IAM::OIDCProvider", "AWS::S3::BucketPolicy", "AWS::ApiGateway::Account"}
+MOTO_SKIPS = {
+    "AWS::IAM::OIDCProvider",
+    "AWS::S3::BucketPolicy",
+    "AWS::ApiGateway::Account",
+    "AWS::Budgets::Budget",
+    "AWS::SNS::TopicPolicy",
+}
 OUTPUTS = {
     "RepositoryUri",
     "RepositoryName",
@@ -34,6 +42,8 @@ OUTPUTS = {
     "CloudFormationExecutionRoleArn",
     "DeployRoleArnDev",
     "DeployRoleArnProd",
+    "StagePermissionsBoundaryName",
+    "BudgetAlertsTopicArn",
 }
 
 
@@ -62,7 +72,13 @@ class Account:
 
 def create(endpoint: str, name: str, **parameters: str) -> tuple[Account, dict[str, Any]]:
     account = Account(endpoint)
-    values = {"GitHubOrg": ORG, "GitHubRepo": REPO_NAME, **parameters}
+    # Managed policy names are account-wide: each stack of these tests has its own boundary.
+    values = {
+        "GitHubOrg": ORG,
+        "GitHubRepo": REPO_NAME,
+        "StageBoundaryName": f"{name}-boundary",
+        **parameters,
+    }
     account.client("cloudformation").create_stack(
         StackName=name,
         TemplateBody=BOOTSTRAP.read_text(),
@@ -97,7 +113,12 @@ def outputs(stack: dict[str, Any]) -> dict[str, str]:
 def expected_resources(create_oidc: bool) -> dict[str, str]:
     """Template resources whose condition holds, by logical id → type."""
     template = load(BOOTSTRAP)
-    holds = {"CreateOidcProvider": create_oidc, "SetApiGatewayLogsRole": True}
+    # Defaults: the API Gateway logs role is opt-in, no budget email.
+    holds = {
+        "CreateOidcProvider": create_oidc,
+        "SetApiGatewayLogsRole": False,
+        "HasBudgetEmail": False,
+    }
     return {
         name: resource["Type"]
         for name, resource in template["Resources"].items()
@@ -168,17 +189,58 @@ def test_repository_is_immutable_and_matches_the_outputs(
     assert repository["repositoryName"] == "lattice-surgery"
 
 
+def lifecycle_rules(kept: int = 30) -> list[dict[str, Any]]:
+    repository = load(BOOTSTRAP)["Resources"]["Repository"]["Properties"]
+    text = repository["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"]
+    return json.loads(text.replace("${ImagesKept}", str(kept)))["rules"]
+
+
+def expired_by_lifecycle(images: list[set[str]], rules: list[dict[str, Any]]) -> set[int]:
+    """ECR's documented evaluation: rules in priority order; each selects images (by tag status
+    and prefixes), newest first, and marks those past its count; an image whose tags meet a
+    higher-priority rule's selection is never expired by a lower one. `images` are the tags of
+    each image, oldest push first; returns the indexes expired."""
+
+    def selects(rule: dict[str, Any], tags: set[str]) -> bool:
+        selection = rule["selection"]
+        if selection["tagStatus"] == "untagged":
+            return not tags
+        if selection["tagStatus"] == "any":
+            return True
+        prefixes = selection.get("tagPrefixList", [])
+        return bool(tags) and all(any(t.startswith(p) for t in tags) for p in prefixes)
+
+    expired: set[int] = set()
+    ordered = sorted(rules, key=lambda r: r["rulePriority"])
+    for position, rule in enumerate(ordered):
+        assert rule["selection"]["countType"] == "imageCountMoreThan"
+        newest_first = [i for i in reversed(range(len(images))) if selects(rule, images[i])]
+        for index in newest_first[rule["selection"]["countNumber"] :]:
+            if not any(selects(higher, images[index]) for higher in ordered[:position]):
+                expired.add(index)
+    return expired
+
+
+def test_lifecycle_never_expires_an_image_a_stage_runs() -> None:
+    """Every run pushes an image; prod may lag far behind dev, and CodeDeploy's rollback target
+    is an older image still: whatever `lsctl deploy` tagged deployed-* survives any number of
+    pushes, while never-deployed images beyond ImagesKept expire."""
+    rules = lifecycle_rules(kept=30)
+    images = [{f"commit{i}-run{i}.1"} for i in range(200)]
+    prod = 3  # deployed to prod long ago, then many pushes that prod never took
+    images[prod].add(f"{DEPLOYED_TAG_PREFIX}prod-20261201T120000Z")
+    images[150].add(f"{DEPLOYED_TAG_PREFIX}dev-20261202T120000Z")
+    expired = expired_by_lifecycle(images, rules)
+    assert prod not in expired and 150 not in expired
+    assert len(images) - len(expired) == 30 + 2  # the newest 30 others are kept
+    assert set(range(170, 200)).isdisjoint(expired)
+
+
 def test_repository_settings_moto_drops_are_in_the_template() -> None:
     repository = load(BOOTSTRAP)["Resources"]["Repository"]["Properties"]
     assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
-    text = repository["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"]
-    (rule,) = json.loads(text.replace("${ImagesKept}", "30"))["rules"]
-    assert rule["selection"] == {
-        "tagStatus": "any",
-        "countType": "imageCountMoreThan",
-        "countNumber": 30,
-    }
-    assert rule["action"] == {"type": "expire"}
+    for rule in lifecycle_rules():
+        assert rule["action"] == {"type": "expire"}
     (statement,) = repository["RepositoryPolicyText"]["Statement"]
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert sorted(statement["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -292,7 +354,12 @@ def test_execution_role_is_scoped_to_the_stage_stacks(
     role = iam.get_role(RoleName=name)["Role"]
     (trust,) = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
     assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
-    unscoped_ok = {"logs:DescribeLogGroups", "cloudwatch:DescribeAlarms"}
+    unscoped_ok = {  # actions without resource-level permissions
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "cloudwatch:DescribeAlarms",
+        "route53:ListHostedZones",
+    }
     for statement in inline_statements(iam, name):
         assert "NotAction" not in statement and "NotResource" not in statement
         for action in as_list(statement["Action"]):
@@ -310,3 +377,127 @@ def test_execution_role_is_scoped_to_the_stage_stacks(
                     ":function:lattice-surgery-dev" in resource
                     or ":function:lattice-surgery-prod" in resource
                 )
+
+
+LAYER_UPLOAD = {
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+}
+
+
+@pytest.mark.parametrize(
+    ("output", "may_push"), [("DeployRoleArnDev", True), ("DeployRoleArnProd", False)]
+)
+def test_only_the_dev_deploy_role_can_push_an_image(
+    created: tuple[Account, dict[str, Any]], output: str, may_push: bool
+) -> None:
+    """The build pushes with the dev role; prod only adds the deployed-* tag to an image that is
+    there (PutImage of an existing manifest), which needs no layer upload."""
+    account, stack = created
+    statements = inline_statements(account.client("iam"), outputs(stack)[output].split("/")[-1])
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert {"ecr:BatchGetImage", "ecr:PutImage"} <= actions  # the deployed-* tag
+    assert (actions >= LAYER_UPLOAD) is may_push
+    assert actions.isdisjoint(LAYER_UPLOAD) is not may_push
+
+
+ROLE_WRITES = (
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+
+
+def _execution_statements() -> list[dict[str, Any]]:
+    role = load(BOOTSTRAP)["Resources"]["CloudFormationExecutionRole"]["Properties"]
+    return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+def _grants(statement: dict[str, Any], action: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement["Action"]))
+
+
+def test_execution_role_writes_roles_only_with_the_boundary() -> None:
+    """Whoever can deploy a stage can make the execution role create a role for Lambda: without a
+    boundary, that role could hold any policy (account admin). Every grant of a role-writing
+    action requires StageRolesBoundary, and removing a boundary is never granted."""
+    statements = _execution_statements()
+    for action in ROLE_WRITES:
+        granting = [s for s in statements if _grants(s, action)]
+        assert granting, action
+        for statement in granting:
+            condition = statement.get("Condition", {}).get("StringEquals", {})
+            assert condition.get("iam:PermissionsBoundary") == {"Ref": "StageRolesBoundary"}, (
+                f"{statement.get('Sid')} grants {action} without the boundary"
+            )
+    for action in (
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicy",
+        "iam:CreateUser",
+        "sts:AssumeRole",
+    ):
+        assert not any(_grants(s, action) for s in statements), action
+
+
+def test_the_boundary_allows_no_iam_and_nothing_outside_the_service() -> None:
+    resources = load(BOOTSTRAP)["Resources"]
+    boundary = resources["StageRolesBoundary"]
+    assert boundary["Type"] == "AWS::IAM::ManagedPolicy"
+    assert boundary["Properties"]["ManagedPolicyName"] == {"Ref": "StageBoundaryName"}
+    for statement in boundary["Properties"]["PolicyDocument"]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, action
+            assert not action.startswith(("iam:", "sts:", "organizations:", "ecr:")), action
+        for resource in as_list(statement["Resource"]):
+            if resource == "*":  # only X-Ray, whose actions have no resource-level scope
+                assert {a.split(":")[0] for a in as_list(statement["Action"])} == {"xray"}
+            else:
+                assert "lattice-surgery-" in resource["Fn::Sub"], resource
+
+
+def test_the_boundary_name_is_the_one_template_yml_sets(
+    created: tuple[Account, dict[str, Any]],
+) -> None:
+    parameters = load(BOOTSTRAP)["Parameters"]
+    template_parameters = load(TEMPLATE)["Parameters"]
+    assert (
+        parameters["StageBoundaryName"]["Default"]
+        == template_parameters["PermissionsBoundaryName"]["Default"]
+    )
+    account, stack = created
+    name = outputs(stack)["StagePermissionsBoundaryName"]
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}"
+    assert account.client("iam").get_policy(PolicyArn=arn)["Policy"]["PolicyName"] == name
+
+
+def test_the_api_gateway_logs_role_is_opt_in() -> None:
+    """It is one setting per account and region: replacing it by default would break the
+    access logs of other APIs in the account."""
+    parameter = load(BOOTSTRAP)["Parameters"]["ManageApiGatewayLogsRole"]
+    assert parameter["Default"] == "false"
+
+
+def test_a_budget_alerts_on_the_monthly_bill() -> None:
+    resources = load(BOOTSTRAP)["Resources"]
+    budget = resources["MonthlyBudget"]["Properties"]
+    assert "Condition" not in resources["MonthlyBudget"]  # always there
+    assert budget["Budget"]["BudgetType"] == "COST"
+    assert budget["Budget"]["TimeUnit"] == "MONTHLY"
+    assert budget["Budget"]["BudgetLimit"]["Amount"] == {"Ref": "MonthlyBudgetUsd"}
+    kinds = {n["Notification"]["NotificationType"] for n in budget["NotificationsWithSubscribers"]}
+    assert kinds == {"ACTUAL", "FORECASTED"}
+    for notification in budget["NotificationsWithSubscribers"]:
+        assert notification["Subscribers"] == [
+            {"SubscriptionType": "SNS", "Address": {"Ref": "BudgetAlertsTopic"}}
+        ]
+    (statement,) = resources["BudgetAlertsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"

@@ -5,16 +5,22 @@ see the real alias, deployment group, API body and stage rather than our own rea
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
+import os
 import re
 from typing import Any
 
 import pytest
+from samtranslator.translator.transform import transform
 
 from tests.infra.conftest import (
     HANDLER_ENV,
     IMAGE,
     REPO,
     TEMPLATE,
+    _NoManagedPolicies,
     load,
     of_type,
     one,
@@ -202,13 +208,59 @@ def test_cors_origin_comes_from_a_parameter(stage: str) -> None:
     assert variables["LSC_CORS_ORIGIN"] == {"Ref": "CorsOrigin"}
     assert variables["LSC_CORS_EXTRA_ORIGINS"] == {"Ref": "CorsExtraOrigins"}
     # API Gateway's own errors (throttling, unknown path, failed integration) carry it too.
+    for header in gateway_response_origins(template):
+        assert header == {"Fn::Sub": "'${CorsOrigin}'"}  # no extra origins by default
+
+
+def gateway_response_origins(template: dict[str, Any], **parameters: str) -> list[Any]:
+    """Access-Control-Allow-Origin of API Gateway's own 4xx and 5xx answers, with the template's
+    conditions evaluated for `parameters` (defaults otherwise)."""
     _, api = one(template, "AWS::ApiGateway::RestApi")
     responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
-    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
-        header = responses[kind]["responseParameters"][
-            "gatewayresponse.header.Access-Control-Allow-Origin"
-        ]
-        assert header == {"Fn::Sub": "'${CorsOrigin}'"}
+    values = {k: v["Default"] for k, v in load(TEMPLATE)["Parameters"].items() if "Default" in v}
+    values.update(parameters)
+    return [
+        choose(
+            responses[kind]["responseParameters"][
+                "gatewayresponse.header.Access-Control-Allow-Origin"
+            ],
+            template,
+            values,
+        )
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+    ]
+
+
+def holds(condition: Any, template: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Evaluate a CloudFormation condition over parameter values."""
+    ((name, arg),) = condition.items()
+    if name == "Condition":
+        return holds(template["Conditions"][arg], template, values)
+    if name == "Fn::Not":
+        return not holds(arg[0], template, values)
+    if name == "Fn::And":
+        return all(holds(a, template, values) for a in arg)
+    if name == "Fn::Equals":
+        left, right = (values[a["Ref"]] if isinstance(a, dict) else a for a in arg)
+        return str(left) == str(right)
+    raise ValueError(f"condition {name} not supported here")
+
+
+def choose(value: Any, template: dict[str, Any], values: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and "Fn::If" in value:
+        name, yes, no = value["Fn::If"]
+        return yes if holds({"Condition": name}, template, values) else no
+    return value
+
+
+def test_api_gateway_errors_are_readable_by_the_extra_origins_too() -> None:
+    """With CorsExtraOrigins the handler allows more origins; a throttled or WAF-blocked request
+    (answered by API Gateway itself) must be readable by them as well: the header echoes the
+    request's Origin (a gateway response cannot hold a list)."""
+    template = transformed("prod", CorsExtraOrigins="https://preview.latticesurgery.com")
+    extra = {"CorsExtraOrigins": "https://preview.latticesurgery.com"}
+    for header in gateway_response_origins(template, **extra):
+        assert header == "method.request.header.Origin"
 
 
 def test_routes_proxy_to_the_alias(stage: str) -> None:
@@ -350,3 +402,101 @@ def test_custom_domain_is_absent_by_default_and_complete_when_given() -> None:
     stage_id = next(k for k, v in template["Resources"].items() if v is api_stage)
     assert mapping["Properties"]["Stage"] == {"Ref": stage_id}
     assert template["Outputs"]["CustomDomainUrl"]["Condition"] == "HasDomain"
+
+
+def test_one_api_stage_per_stack(stage: str) -> None:
+    """SAM's implicit stage "Stage" (a Deployment with StageName) would serve /Stage/compile
+    with no throttling, access logs, tracing or 5xx alarm."""
+    template, parameters = settings(stage)
+    _, api_stage = one(template, "AWS::ApiGateway::Stage")
+    assert resolve(api_stage["Properties"]["StageName"], template, parameters) == stage
+    for deployment in of_type(template, "AWS::ApiGateway::Deployment").values():
+        assert "StageName" not in deployment["Properties"]
+
+
+def test_any_property_change_publishes_a_new_version(stage: str) -> None:
+    """A new tracing mode, limit or image command reaches `live` (through CodeDeploy) even with
+    the same image: the version's logical id hashes every function property."""
+    template = load(TEMPLATE)
+
+    def version(source: dict[str, Any]) -> str:
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        values = {"Stage": stage, "ImageUri": IMAGE}
+        result = transform(copy.deepcopy(source), values, _NoManagedPolicies())
+        return one(result, "AWS::Lambda::Version")[0]
+
+    before, _ = one(transformed(stage), "AWS::Lambda::Version")
+    assert version(template) == before
+    traced = copy.deepcopy(template)
+    traced["Resources"]["CompileFunction"]["Properties"]["Tracing"] = "PassThrough"
+    assert version(traced) != before
+    limits = copy.deepcopy(template)
+    limits["Resources"]["CompileFunction"]["Properties"]["Environment"]["Variables"][
+        "LSC_MAX_QUBITS"
+    ] = "30"
+    assert version(limits) != before
+    fingerprint = copy.deepcopy(template)
+    fingerprint["Resources"]["CompileFunction"]["Properties"]["Tags"]["settings"] = "x"
+    assert version(fingerprint) != before
+    assert template["Resources"]["CompileFunction"]["Properties"]["AutoPublishAliasAllProperties"]
+
+
+def settings_digest(template: dict[str, Any]) -> str:
+    parameters = template["Parameters"]
+    source = {
+        "StageSettings": template["Mappings"]["StageSettings"],
+        "CorsOrigin": parameters["CorsOrigin"]["Default"],
+        "CorsExtraOrigins": parameters["CorsExtraOrigins"]["Default"],
+    }
+    return hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def test_the_version_hash_follows_stage_settings() -> None:
+    """StageSettings (Timeout, time budget, ...) and the CORS defaults reach the function through
+    !FindInMap and !Ref, which SAM hashes unresolved: the function's `settings` tag carries their
+    digest, kept in step here."""
+    template = load(TEMPLATE)
+    digest = settings_digest(template)
+    marker = template["Resources"]["CompileFunction"]["Properties"]["Tags"]["settings"]
+    assert marker == digest, (
+        f"StageSettings or a CORS default changed: set CompileFunction's settings tag to {digest}"
+    )
+
+
+BOUNDARY = {
+    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${PermissionsBoundaryName}"
+}
+
+
+def test_every_role_carries_the_permissions_boundary(stage: str) -> None:
+    """The execution role may create roles only with the bootstrap stack's boundary: every
+    role of the stack, SAM-generated ones included, must carry it or the deploy is denied."""
+    template, _ = settings(stage)
+    roles = of_type(template, "AWS::IAM::Role")
+    assert len(roles) >= 2  # the function's and CodeDeploy's
+    for name, role in roles.items():
+        assert role["Properties"].get("PermissionsBoundary") == BOUNDARY, name
+    _, group = one(template, "AWS::CodeDeploy::DeploymentGroup")
+    assert group["Properties"]["ServiceRoleArn"]["Fn::GetAtt"][0] in roles
+
+
+def test_a_per_client_rate_limit_guards_the_stage_by_default(stage: str) -> None:
+    template, _ = settings(stage)
+    parameter = load(TEMPLATE)["Parameters"]["ClientRateLimit"]
+    assert int(parameter["Default"]) > 0  # on unless a stage opts out with 0
+    acl_id, acl = one(template, "AWS::WAFv2::WebACL")
+    _, association = one(template, "AWS::WAFv2::WebACLAssociation")
+    assert acl["Condition"] == association["Condition"] == "HasClientRateLimit"
+    assert template["Conditions"]["HasClientRateLimit"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ClientRateLimit"}, 0]}]
+    }
+    (rule,) = acl["Properties"]["Rules"]
+    assert rule["Action"] == {"Block": {}}
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP"
+    assert rate["Limit"] == {"Ref": "ClientRateLimit"}
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    stage_id, _ = one(template, "AWS::ApiGateway::Stage")
+    api_id, _ = one(template, "AWS::ApiGateway::RestApi")
+    arn = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert arn.endswith(f"::/restapis/${{{api_id}}}/stages/${{{stage_id}}}")

@@ -167,7 +167,7 @@ def test_checkout_never_keeps_credentials(file: str, name: str, job: dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("file", "job"), [("ci.yml", "test"), ("bump-compiler.yml", "bump"), ("deploy.yml", "build")]
+    ("file", "job"), [("ci.yml", "test"), ("bump-compiler.yml", "bump"), ("deploy.yml", "bundle")]
 )
 def test_jobs_that_need_the_compiler_check_it_out_recursively(file: str, job: str) -> None:
     (checkout,) = [s for s in steps(load(file)["jobs"][job]) if uses(s) == "actions/checkout"]
@@ -258,16 +258,132 @@ def test_deploy_triggers() -> None:
     assert on["push"]["branches"] == ["main"]
     inputs = on["workflow_dispatch"]["inputs"]
     assert inputs["stage"]["options"] == ["dev", "prod"]
-    assert "ref" in inputs
+
+
+def needs(job: dict[str, Any]) -> set[str]:
+    value = job.get("needs", [])
+    return {value} if isinstance(value, str) else set(value)
+
+
+def test_only_what_main_contains_is_deployed() -> None:
+    """A dispatch input naming another ref would build and deploy any commit to dev and prod,
+    around the environments' deploy-from-main rule: there is none, every checkout is the run's
+    commit, and the first job stops a run not for main before any credential is requested."""
+    workflow = deploy()
+    assert "ref" not in triggers(workflow)["workflow_dispatch"]["inputs"]
+    assert "inputs.ref" not in (WORKFLOWS / "deploy.yml").read_text()
+    jobs = workflow["jobs"]
+    (first,) = [name for name, job in jobs.items() if not needs(job)]
+    assert jobs[first]["if"] == "github.ref == 'refs/heads/main'"
+    assert "id-token" not in jobs[first]["permissions"]
+    for name, job in jobs.items():
+        if name != first:
+            assert first in needs(job), f"{name} does not wait for the main-only {first}"
+        for step in steps(job):
+            if uses(step) == "actions/checkout":
+                ref = step.get("with", {}).get("ref", f"${{{{ needs.{first}.outputs.commit }}}}")
+                assert ref == f"${{{{ needs.{first}.outputs.commit }}}}", name
+    assert jobs[first]["outputs"]["commit"] == "${{ steps.checkout.outputs.commit }}"
 
 
 def test_build_once_then_dev_then_prod() -> None:
     jobs = deploy()["jobs"]
-    assert set(jobs) == {"build", "deploy-dev", "deploy-prod"}
-    assert jobs["deploy-dev"]["needs"] == "build"
-    assert set(jobs["deploy-prod"]["needs"]) == {"build", "deploy-dev"}
+    assert set(jobs) == {"bundle", "image", "deploy-dev", "deploy-prod"}
+    assert needs(jobs["image"]) == {"bundle"}
+    assert needs(jobs["deploy-dev"]) == {"bundle", "image"}
+    assert needs(jobs["deploy-prod"]) == {"bundle", "image", "deploy-dev"}
     assert jobs["deploy-dev"]["environment"] == "dev"
     assert jobs["deploy-prod"]["environment"] == "prod"
+
+
+REPOSITORY_CODE = re.compile(r"\b(make|lsctl|python3?|pip|uv|pytest|\.venv/)\b")
+
+
+def test_repository_code_never_runs_with_the_push_credentials() -> None:
+    """`make venv` and `lsctl build` run this repository's and the compiler's code: they run in a
+    job without an OIDC token, which hands the bundle on with its digest. The job that holds the
+    token checks the digest and builds a Dockerfile without RUN: it executes none of it."""
+    jobs = deploy()["jobs"]
+    bundle, image = jobs["bundle"], jobs["image"]
+    assert "id-token" not in bundle["permissions"] and "environment" not in bundle
+    assert any("lsctl build --require-compiler" in s.get("run", "") for s in steps(bundle))
+    (upload,) = [s for s in steps(bundle) if uses(s) == "actions/upload-artifact"]
+    (pack,) = [s for s in steps(bundle) if s.get("id") == "context"]
+    assert "sha256sum" in pack["run"] and upload["with"]["path"] in pack["run"]
+    assert bundle["outputs"]["digest"] == "${{ steps.context.outputs.digest }}"
+
+    assert image["permissions"]["id-token"] == "write"
+    assert not any(uses(s) == "actions/setup-python" for s in steps(image))
+    for step in steps(image):
+        if uses(step) == "actions/checkout":
+            assert "submodules" not in step.get("with", {})  # no compiler code either
+        assert not REPOSITORY_CODE.search(step.get("run", "")), step["run"]
+    (download,) = [s for s in steps(image) if uses(s) == "actions/download-artifact"]
+    assert download["with"]["name"] == upload["with"]["name"]
+    (check,) = [s for s in steps(image) if "sha256sum --check" in s.get("run", "")]
+    assert check["env"]["DIGEST"] == "${{ needs.bundle.outputs.digest }}"
+    order = [uses(s) or s.get("run", "") for s in steps(image)]
+    assert order.index(check["run"]) < order.index(CONFIGURE_AWS)  # checked before credentials
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert not re.search(r"^\s*RUN\s", dockerfile, re.MULTILINE | re.IGNORECASE)
+
+
+def test_a_dockerfile_with_run_is_refused_before_credentials(tmp_path: Path) -> None:
+    """The image job's own check, run as GitHub would (bash), on a Dockerfile that runs code."""
+    (check,) = [
+        s for s in steps(deploy()["jobs"]["image"]) if "sha256sum --check" in s.get("run", "")
+    ]
+    (tmp_path / "build" / "bundle").mkdir(parents=True)
+    (tmp_path / "build" / "bundle" / "app.py").write_text("x = 1\n")
+    subprocess.run(["tar", "-cf", "bundle.tar", "build/bundle"], cwd=tmp_path, check=True)
+    digest = subprocess.run(
+        ["sha256sum", "bundle.tar"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+
+    def run_check(dockerfile: str, given: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "Dockerfile").write_text(dockerfile)
+        if not (tmp_path / "bundle.tar").exists():
+            subprocess.run(["tar", "-cf", "bundle.tar", "build/bundle"], cwd=tmp_path, check=True)
+        env = {"PATH": os.environ["PATH"], "DIGEST": given}
+        return subprocess.run(
+            ["bash", "-e", "-c", check["run"]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    good = (REPO / "Dockerfile").read_text()
+    assert run_check(good, digest).returncode == 0
+    assert run_check(good + "RUN pip install x\n", digest).returncode != 0
+    assert run_check(good, "0" * 64).returncode != 0  # a swapped bundle
+
+
+CACHE_WRITERS_RUNNING_UNTRUSTED_CODE = {("bump-compiler.yml", "bump")}
+
+
+def test_no_job_with_credentials_restores_a_cache_untrusted_code_saves() -> None:
+    """The weekly bump runs new upstream code and saves its uv cache: a job that holds AWS
+    credentials or a write token restores no cache at all, and no other job restores the
+    bump's (its key prefix is its own)."""
+    keys: dict[tuple[str, str], dict[str, Any]] = {}
+    for file, name, job in all_jobs():
+        for step in steps(job):
+            if uses(step) == "actions/cache":
+                keys[(file, name)] = step["with"]
+        privileged = (
+            job["permissions"].get("id-token") == "write"
+            or "write" in job["permissions"].values()
+            or "environment" in job
+        )
+        if privileged:
+            assert (file, name) not in keys, f"{file}:{name} restores a cache"
+    for writer in CACHE_WRITERS_RUNNING_UNTRUSTED_CODE:
+        written = keys[writer]["key"]
+        for other, cache in keys.items():
+            if other != writer:
+                restores = [cache["key"], *str(cache.get("restore-keys", "")).split()]
+                assert not any(written.startswith(r) for r in restores if r), other
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -277,14 +393,12 @@ def test_one_deploy_at_a_time_per_stage_never_cancelled(stage: str) -> None:
 
 
 def test_build_pushes_a_lambda_compatible_image_and_outputs_its_digest() -> None:
-    build = deploy()["jobs"]["build"]
-    runs = [s.get("run", "") for s in steps(build)]
-    assert any("lsctl build --require-compiler" in r for r in runs)
+    build = deploy()["jobs"]["image"]
     (push,) = [s for s in steps(build) if uses(s) == "docker/build-push-action"]
     assert push["with"]["push"] is True
     assert push["with"]["provenance"] is False  # Lambda rejects an image index
     assert push["with"]["platforms"] == "linux/amd64"
-    assert "type=gha" in push["with"]["cache-from"] and "type=gha" in push["with"]["cache-to"]
+    assert "cache-from" not in push["with"]  # nothing another run wrote goes into the image
     (image,) = [s for s in steps(build) if s.get("id") == "image"]
     assert image["env"]["DIGEST"] == f"${{{{ steps.{push['id']}.outputs.digest }}}}"
     assert 'echo "image=${REPOSITORY}@${DIGEST}"' in image["run"]
@@ -299,12 +413,12 @@ def test_deploy_jobs_deploy_the_build_digest_then_smoke(stage: str) -> None:
     assert "outputs.tags" not in text and ":latest" not in text
     runs = [s for s in steps(job) if "run" in s]
     (deploy_step,) = [s for s in runs if "lsctl deploy" in s["run"]]
-    assert deploy_step["env"]["IMAGE"] == "${{ needs.build.outputs.image }}"
+    assert deploy_step["env"]["IMAGE"] == "${{ needs.image.outputs.image }}"
     assert f'--stage {stage} --image "$IMAGE"' in deploy_step["run"]
     smoke = [i for i, s in enumerate(runs) if f"lsctl smoke --stage {stage}" in s["run"]]
     assert smoke and smoke[0] > runs.index(deploy_step)
     (checkout,) = [s for s in steps(job) if uses(s) == "actions/checkout"]
-    assert checkout["with"]["ref"] == "${{ needs.build.outputs.commit }}"
+    assert checkout["with"]["ref"] == "${{ needs.bundle.outputs.commit }}"
 
 
 # bump-compiler.yml

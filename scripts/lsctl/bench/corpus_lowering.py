@@ -45,7 +45,7 @@ class _Context:
 
 
 def run_one(handler: Any, circuit: str, litinski: bool, precision: float | None) -> dict:
-    from lsctl.proxy_event import to_event
+    from lsctl.local.proxy_event import to_event
 
     body: dict[str, Any] = {"circuit": circuit, "litinski_transform": litinski}
     if precision is not None:

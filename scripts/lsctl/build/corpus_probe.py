@@ -159,8 +159,11 @@ for name, module in list(sys.modules.items()):
         modules[name] = os.path.realpath(origin) if not origin.startswith(bundle) else origin
 used = {p for p in modules.values() if p.startswith(bundle + os.sep)}
 used |= opened | _mapped_libraries()
+# Module paths outside the bundle are resolved (realpath), so the standard library's prefix is
+# too: with Python reached through a symlink, sys.base_prefix alone is the unresolved path.
+stdlib = tuple({sys.base_prefix + os.sep, os.path.realpath(sys.base_prefix) + os.sep})
 outside = sorted(
-    p for p in modules.values() if not p.startswith((bundle + os.sep, sys.base_prefix, LSCTL))
+    p for p in modules.values() if not p.startswith((bundle + os.sep, *stdlib, LSCTL))
 )
 with open(results_file, "w") as f:
     json.dump(

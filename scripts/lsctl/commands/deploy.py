@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lsctl.deploy import sam, session, stacks
-from lsctl.deploy.images import parse_pinned
+from lsctl.deploy import ecr, sam, session, stacks
+from lsctl.deploy.images import ImageRef, ecr_region, parse_pinned
 from lsctl.deploy.options import (
     AWS_EPILOG,
     BOOTSTRAP_STACK,
@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Deploy the stack lattice-surgery-STAGE from template.yml with `sam deploy "
             "--config-env STAGE`, ImageUri set to the given digest. A stack left in "
             "ROLLBACK_COMPLETE by a failed first create is deleted first; an empty change set "
-            "is not a failure. Prints the stack outputs (ApiUrl, FunctionName, AliasArn)."
+            "is not a failure. The image gets a deployed-STAGE-TIME tag first, which the "
+            "repository's lifecycle policy never expires. Prints the stack outputs (ApiUrl, "
+            "FunctionName, AliasArn)."
         ),
         epilog=AWS_EPILOG,
     )
@@ -100,6 +102,17 @@ def account_settings(cfn: Any, missing: list[str], given: dict[str, str | None])
     return chosen
 
 
+def protect_image(image: ImageRef, stage: str, region: str | None) -> None:
+    """Tag the image deployed-STAGE-TIME in ECR so that the lifecycle policy keeps it while
+    the stage (or CodeDeploy's rollback) may run it."""
+    client = session.client("ecr", region or ecr_region(image.repository))
+    tag = ecr.tag_deployed(client, image.name, image.digest, stage)
+    if tag:
+        print(f"tagged {image.uri} {tag} (kept by the repository's lifecycle policy)", flush=True)
+    else:
+        print(f"{image.uri} already carries a deployed-{stage}-* tag", flush=True)
+
+
 def print_outputs(name: str, outputs: dict[str, str]) -> None:
     print(f"stack {name} outputs:")
     for key in sorted(outputs):
@@ -136,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         extra=args.sam_arg,
         config=args.config_file,
     )
+    protect_image(image, args.stage, args.region)
     clear_failed_create(cfn, name, role_arn)
     result = sam.run(command)
     if result == "unchanged":

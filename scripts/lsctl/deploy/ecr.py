@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import subprocess
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -48,3 +49,45 @@ def digest_of_tag(ecr: Any, repository_name: str, tag: str) -> str | None:
         raise CliError(describe_aws_error(exc, "ecr.DescribeImages")) from None
     details = response.get("imageDetails", [])
     return details[0]["imageDigest"] if details else None
+
+
+# The repository's lifecycle policy (bootstrap.yml) never expires an image with a tag of this
+# prefix: `lsctl deploy` adds one to every image it deploys.
+DEPLOYED_TAG_PREFIX = "deployed-"
+
+
+def deployed_tag(stage: str, when: datetime) -> str:
+    """deployed-STAGE-YYYYmmddTHHMMSSZ: unique per deploy (tags are immutable)."""
+    return f"{DEPLOYED_TAG_PREFIX}{stage}-{when.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def tag_deployed(ecr: Any, repository_name: str, digest: str, stage: str) -> str | None:
+    """Protect the image from expiry before a stage runs it: put its manifest again under a
+    deployed-* tag (no layer is uploaded, so a role without push rights can do it). Returns the
+    tag, or None when the image already carries one for this stage."""
+    found = call(
+        ecr.batch_get_image, repositoryName=repository_name, imageIds=[{"imageDigest": digest}]
+    )
+    images = found.get("images", [])
+    if not images:
+        raise CliError(f"image {digest} is not in the ECR repository {repository_name}")
+    details = call(
+        ecr.describe_images, repositoryName=repository_name, imageIds=[{"imageDigest": digest}]
+    )["imageDetails"]
+    tags = [t for d in details for t in d.get("imageTags", [])]
+    if any(t.startswith(f"{DEPLOYED_TAG_PREFIX}{stage}-") for t in tags):
+        return None
+    tag = deployed_tag(stage, datetime.now(UTC))
+    manifest = images[0]
+    media_type = (
+        {"imageManifestMediaType": m} if (m := manifest.get("imageManifestMediaType")) else {}
+    )
+    call(
+        ecr.put_image,
+        repositoryName=repository_name,
+        imageManifest=manifest["imageManifest"],
+        imageTag=tag,
+        imageDigest=digest,
+        **media_type,
+    )
+    return tag
