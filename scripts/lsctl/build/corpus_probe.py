@@ -162,9 +162,7 @@ used |= opened | _mapped_libraries()
 # Module paths outside the bundle are resolved (realpath), so the standard library's prefix is
 # too: with Python reached through a symlink, sys.base_prefix alone is the unresolved path.
 stdlib = tuple({sys.base_prefix + os.sep, os.path.realpath(sys.base_prefix) + os.sep})
-outside = sorted(
-    p for p in modules.values() if not p.startswith((bundle + os.sep, *stdlib, LSCTL))
-)
+outside = sorted(p for p in modules.values() if not p.startswith((bundle + os.sep, *stdlib, LSCTL)))
 with open(results_file, "w") as f:
     json.dump(
         {
