@@ -220,7 +220,7 @@ def _scaling(section: dict[str, Any]) -> str:
                 _secs(patched, "compile_cpu") or r.get("patched_skipped"),
                 _secs(fixes, "compile_cpu") or r.get("fixes_only_skipped"),
                 _ratio(r.get("speedup_cpu")),
-                f"{_secs(patched, 'compile_wall')} / {_secs(fixes, 'compile_wall')}",
+                " / ".join(_secs(m, "compile_wall") or "n/a" for m in (patched, fixes)),
                 _secs(patched, "encode"),
                 _secs(patched, "gzip"),
                 None if not patched else f"{patched['encode_share']:.0%}",
@@ -260,13 +260,18 @@ def _scaling(section: dict[str, Any]) -> str:
             ],
             ["growth exponent, JSON bytes", exponents["json_bytes"], "", ""],
             *[
-                [f"speedup at n={key[9:]}", None, f"≥ {targets['speedup']}", _yes(met)]
+                [
+                    f"speedup at n={key[9:]}",
+                    _ratio(section.get("speedups", {}).get(key)),
+                    f"≥ {targets['speedup']}",
+                    _yes(met),
+                ]
                 for key, met in meets.items()
                 if key.startswith("speedup_n")
             ],
             [
                 "encode + gzip share of a request at n=16",
-                None,
+                section.get("encode_share_n16"),
                 f"< {targets['encode_share']:.0%}",
                 _yes(meets["encode_share_n16"]),
             ],

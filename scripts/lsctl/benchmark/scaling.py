@@ -220,6 +220,8 @@ def _section(rows: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
         "repeats": repeats,
         "rows": rows,
         "exponents": exponents,
+        "speedups": checks,
+        "encode_share_n16": share16.get("encode_share"),
         "targets": {
             "speedup": TARGET_SPEEDUP,
             "exponent": TARGET_EXPONENT,
