@@ -33,6 +33,7 @@ TARGET_EXPONENT = 2.1
 TARGET_ENCODE_SHARE = 0.15  # encode + gzip of a request at n = 16
 SHORT_RUN = 2.0  # runs shorter than this are repeated; longer ones run once
 STEP_SIZES = (8, 16)
+QUICK_STEP_SIZES = (8,)
 
 _WORKER = r"""
 import contextlib, gzip, io, json, sys, time

@@ -133,7 +133,11 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         )
     if "patch_steps" in chosen:
         sections["patch_steps"] = scaling.measure_patch_steps(
-            BUILD_DIR / "bench-steps", FUNCTION_DIR, repeats, _progress
+            BUILD_DIR / "bench-steps",
+            FUNCTION_DIR,
+            repeats,
+            _progress,
+            sizes=scaling.QUICK_STEP_SIZES if args.quick else scaling.STEP_SIZES,
         )
     if "throughput" in chosen:
         body = latency.request_body(
