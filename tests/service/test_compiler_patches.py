@@ -255,3 +255,20 @@ def test_upstream_tests_have_the_same_outcomes_with_every_patch(copies, tmp_path
     assert sum(o == "passed" for o in before.values()) > 100, before
     changed = {k: (before.get(k), after.get(k)) for k in before.keys() | after.keys()}
     assert {k: v for k, v in changed.items() if v[0] != v[1]} == {}
+
+
+@pytest.mark.compiler
+def test_slices_reach_msgspec_as_plain_data():
+    """Patch 0007: the compiler's slices are lists, dicts, strings and None, encoded natively,
+    with no per-cell hook (an encoder without enc_hook refuses any other object)."""
+    import msgspec
+
+    from compile_service import compiler
+    from tests.conftest import README_EXAMPLE
+
+    compiled = compiler.compile_qasm(README_EXAMPLE, litinski_transform=True)
+    encoded = msgspec.json.Encoder().encode(compiled.slices)
+    cells = [cell for grid in compiled.slices for row in grid for cell in row if cell]
+    assert cells and all(type(cell) is dict for cell in cells)
+    assert list(cells[0]) == ["edges", "patch_type", "text", "activity"]
+    assert msgspec.json.decode(encoded) == compiled.slices
