@@ -7,12 +7,27 @@ from collections import Counter
 
 import pytest
 
-from lsctl.bench import report, size
+from lsctl.bench import report, scaling, size
 from lsctl.bench.throughput import LoadResult
 
 
 def timing(p50: float) -> dict:
     return {"p50": p50, "p95": p50 * 1.2, "min": p50 * 0.9, "max": p50 * 1.3, "n": 5}
+
+
+def step(qubits: int, factor: float) -> dict:
+    seconds = factor * qubits**2
+    return {
+        "runs": 1,
+        "compile_wall": seconds,
+        "compile_cpu": seconds,
+        "encode": 0.01,
+        "gzip": 0.01,
+        "json_bytes": 1000 * qubits**2,
+        "gzip_bytes": 10 * qubits**2,
+        "slices": 10 * qubits,
+        "encode_share": 0.1,
+    }
 
 
 @pytest.fixture
@@ -101,6 +116,20 @@ def sample(tmp_path) -> dict:
                         "plain_base64": False,
                     }
                 ],
+            },
+            "scaling": scaling._section(
+                [
+                    scaling._with_speedup(
+                        {"qubits": n, "gates": 10 * n, "patched": step(n, 0.01), "fixes_only": None}
+                    )
+                    for n in (4, 8)
+                ],
+                3,
+            ),
+            "patch_steps": {
+                "status": "ok",
+                "sizes": [8],
+                "rows": [{"patches": "fixes only", "n8_cpu": 4.0, "n8_speedup": 1.0}],
             },
             "throughput": {
                 "status": "ok",

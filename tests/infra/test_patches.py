@@ -3,6 +3,7 @@ gitlink), and changes what it says it changes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,15 @@ def test_every_patch_applies_to_the_pinned_commit(tmp_path: Path) -> None:
     for patch in patches:
         header = patch.read_text().split("\ndiff --git", 1)[0]
         assert len(header.strip()) > 40, f"{patch.name} has no header saying what it fixes"
+
+
+def test_performance_patches_say_what_they_change_and_what_it_measured() -> None:
+    """A performance patch is only worth carrying with a measured gain (patches/README.md)."""
+    patches = compiler_source.patch_files(kinds=("performance",))
+    assert len(patches) >= 2
+    for patch in patches:
+        header = patch.read_text().split("\ndiff --git", 1)[0]
+        assert header.startswith("Subject: "), patch.name
+        assert "What:" in header, f"{patch.name} does not say what it changes"
+        assert re.search(r"\d+(\.\d+)? s\b", header), f"{patch.name} states no measured time"
+        assert "test_compiler_patches.py" in header, f"{patch.name} does not cite its proof"

@@ -7,12 +7,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SECTIONS = ("size", "cold_start", "latency", "response_bytes", "throughput")
+SECTIONS = (
+    "size",
+    "cold_start",
+    "latency",
+    "response_bytes",
+    "scaling",
+    "patch_steps",
+    "throughput",
+)
 TITLES = {
     "size": "Bundle size",
     "cold_start": "Cold start (import in a fresh process)",
     "latency": "Compile latency: handler vs upstream json_pipeline.handle",
     "response_bytes": "Response bytes",
+    "scaling": "Compile time by circuit size: every patch vs the fixes only (same run)",
+    "patch_steps": "Compile CPU seconds, performance patches added one at a time",
     "throughput": "Local server throughput",
 }
 TOP_PACKAGES = 15
@@ -199,6 +209,92 @@ def _response_bytes(section: dict[str, Any]) -> str:
     return table(headers, rows) + "\n\n" + note
 
 
+def _scaling(section: dict[str, Any]) -> str:
+    rows = []
+    for r in section["rows"]:
+        patched, fixes = r.get("patched"), r.get("fixes_only")
+        rows.append(
+            [
+                r["qubits"],
+                r["gates"],
+                _secs(patched, "compile_cpu") or r.get("patched_skipped"),
+                _secs(fixes, "compile_cpu") or r.get("fixes_only_skipped"),
+                _ratio(r.get("speedup_cpu")),
+                " / ".join(_secs(m, "compile_wall") or "n/a" for m in (patched, fixes)),
+                _secs(patched, "encode"),
+                _secs(patched, "gzip"),
+                None if not patched else f"{patched['encode_share']:.0%}",
+                None if not patched else _mb(patched["json_bytes"]),
+                None if not patched else _kb(patched["gzip_bytes"]),
+            ]
+        )
+    headers = [
+        "n",
+        "gates",
+        "patched compile CPU (s)",
+        "fixes only compile CPU (s)",
+        "speedup",
+        "compile wall patched / fixes only (s)",
+        "encode (s)",
+        "gzip (s)",
+        "encode+gzip share",
+        "JSON (MB)",
+        "gzip (kB)",
+    ]
+    exponents = section["exponents"]
+    meets, targets = section["meets"], section["targets"]
+    summary = table(
+        ["measure", "value", "target", "met"],
+        [
+            [
+                "growth exponent, patched compile CPU",
+                exponents["patched_compile_cpu"],
+                f"≤ {targets['exponent']}",
+                _yes(meets["exponent"]),
+            ],
+            [
+                "growth exponent, fixes-only compile CPU",
+                exponents["fixes_only_compile_cpu"],
+                "",
+                "",
+            ],
+            ["growth exponent, JSON bytes", exponents["json_bytes"], "", ""],
+            *[
+                [
+                    f"speedup at n={key[9:]}",
+                    _ratio(section.get("speedups", {}).get(key)),
+                    f"≥ {targets['speedup']}",
+                    _yes(met),
+                ]
+                for key, met in meets.items()
+                if key.startswith("speedup_n")
+            ],
+            [
+                "encode + gzip share of a request at n=16",
+                section.get("encode_share_n16"),
+                f"< {targets['encode_share']:.0%}",
+                _yes(meets["encode_share_n16"]),
+            ],
+        ],
+    )
+    return table(headers, rows) + "\n\n" + summary + "\n\n" + section["note"] + "."
+
+
+def _secs(measured: dict[str, Any] | None, key: str) -> str | None:
+    return None if not measured else f"{measured[key]:.3f}"
+
+
+def _patch_steps(section: dict[str, Any]) -> str:
+    sizes = section["sizes"]
+    headers = ["patches", *[f"n={n} CPU (s) (x fixes only)" for n in sizes]]
+    rows = [
+        [r["patches"], *[f"{r[f'n{n}_cpu']:.3f} ({r[f'n{n}_speedup']:.2f}x)" for n in sizes]]
+        for r in section["rows"]
+    ]
+    note = "Cumulative: each row adds one performance patch to the row above; compile CPU seconds."
+    return table(headers, rows) + "\n\n" + note
+
+
 def _throughput(section: dict[str, Any]) -> str:
     rows = [
         [
@@ -224,6 +320,8 @@ RENDERERS = {
     "cold_start": _cold_start,
     "latency": _latency,
     "response_bytes": _response_bytes,
+    "scaling": _scaling,
+    "patch_steps": _patch_steps,
     "throughput": _throughput,
 }
 

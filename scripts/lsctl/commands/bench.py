@@ -19,14 +19,16 @@ from lsctl.bench import (
     machine,
     report,
     response_bytes,
+    scaling,
     size,
     throughput,
 )
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
 from lsctl.local.local_server import handler_paths
-from lsctl.paths import BUILD_DIR, REPO_ROOT
+from lsctl.paths import BUILD_DIR, FUNCTION_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 from lsctl.paths import compiler_present as compiler_prepared
+
 
 NEEDS_COMPILER = (
     f"needs the compiler: build/compiler/src/lsqecc is absent (run `{compiler_source.FIX_HINT}`)"
@@ -82,53 +84,60 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     repeats = args.repeats or (QUICK_REPEATS if args.quick else FULL_REPEATS)
     if repeats < 1:
         raise CliError("--repeats must be at least 1")
-    compiler_present = compiler_prepared()
     bundle = size.BUNDLE_DIR if (size.BUNDLE_DIR / "app.py").is_file() else None
     sections: dict[str, Any] = {}
-    skipped = {"status": "skipped", "reason": NEEDS_COMPILER}
 
     if "size" in chosen:
         _progress("bundle size")
         sections["size"] = size.measure(size.BUNDLE_DIR)
     if "cold_start" in chosen:
-        if compiler_present:
-            _progress("cold start")
-            sections["cold_start"] = cold_start.measure(
-                handler_paths(), bundle, repeats, BUILD_DIR / "bench-pycache"
-            )
-        else:
-            sections["cold_start"] = skipped
+        _progress("cold start")
+        sections["cold_start"] = cold_start.measure(
+            handler_paths(), bundle, repeats, BUILD_DIR / "bench-pycache"
+        )
+    baseline = (
+        compiler_source.prepare(BUILD_DIR / "compiler-baseline", kinds=("fix",))
+        if {"latency", "response_bytes", "scaling"} & set(chosen)
+        else None
+    )
     if {"latency", "response_bytes"} & set(chosen):
-        if compiler_present:
-            baseline = compiler_source.prepare(BUILD_DIR / "compiler-baseline", kinds=("fix",))
-            measured, results = latency.measure(
-                circuits.benchmark_set(quick=args.quick),
-                handler_paths(),
-                baseline,
-                repeats,
-                _progress,
-            )
-            if "latency" in chosen:
-                sections["latency"] = measured
-            if "response_bytes" in chosen:
-                sections["response_bytes"] = response_bytes.measure(results)
-        else:
-            sections.update({s: skipped for s in ("latency", "response_bytes") if s in chosen})
+        assert baseline is not None
+        measured, results = latency.measure(
+            circuits.benchmark_set(quick=args.quick),
+            handler_paths(),
+            baseline,
+            repeats,
+            _progress,
+        )
+        if "latency" in chosen:
+            sections["latency"] = measured
+        if "response_bytes" in chosen:
+            sections["response_bytes"] = response_bytes.measure(results)
+    if "scaling" in chosen:
+        assert baseline is not None
+        sections["scaling"] = scaling.measure(
+            PATCHED_COMPILER_DIR / "src", baseline, FUNCTION_DIR, repeats, args.quick, _progress
+        )
+    if "patch_steps" in chosen:
+        sections["patch_steps"] = scaling.measure_patch_steps(
+            BUILD_DIR / "bench-steps",
+            FUNCTION_DIR,
+            repeats,
+            _progress,
+            sizes=scaling.QUICK_STEP_SIZES if args.quick else scaling.STEP_SIZES,
+        )
     if "throughput" in chosen:
-        if compiler_present:
-            body = latency.request_body(
-                circuits.Circuit("readme_example", circuits.README_EXAMPLE, 2, 6)
-            ).encode()
-            sections["throughput"] = throughput.measure(
-                body,
-                "readme_example",
-                QUICK_REQUESTS if args.quick else FULL_REQUESTS,
-                os.cpu_count() or 2,
-                REPO_ROOT,
-                _progress,
-            )
-        else:
-            sections["throughput"] = skipped
+        body = latency.request_body(
+            circuits.Circuit("readme_example", circuits.README_EXAMPLE, 2, 6)
+        ).encode()
+        sections["throughput"] = throughput.measure(
+            body,
+            "readme_example",
+            QUICK_REQUESTS if args.quick else FULL_REQUESTS,
+            os.cpu_count() or 2,
+            REPO_ROOT,
+            _progress,
+        )
     return {"repeats": repeats, "quick": args.quick, "sections": sections}
 
 

@@ -1,0 +1,289 @@
+"""Compile time by circuit size: the service's compiler (upstream plus every patch) against
+upstream plus only the `Kind: fix` patches, measured in the same run; where a request's time
+goes (compile, encode, gzip); the growth exponent; and the same by cumulative patch.
+
+Each compiler copy runs in a worker process of its own (the two never share an import), timed
+inside that process: compile_str (the NOOP simulator, Litinski transform on, as the web client
+asks) in wall-clock and CPU seconds, then the service's own encoder (compile_service.encoding)
+and gzip at the service's level. On a shared machine CPU seconds are the steadier measure; both
+are reported, and the ratios compare variants measured minutes apart in one run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lsctl.bench.circuits import layered
+from lsctl.compiler import compiler_source
+
+SIZES = (4, 8, 12, 16, 24)
+QUICK_SIZES = (4, 8)
+EXTRA_SIZE = 32  # measured only where the fit predicts it compiles in under EXTRA_BUDGET
+EXTRA_BUDGET = 60.0
+FIT_RANGE = (4, 24)  # the growth exponent is fitted over these sizes
+TARGET_SPEEDUP = 10.0  # fixes-only / patched compile, n = 16 and 24
+TARGET_EXPONENT = 2.1
+TARGET_ENCODE_SHARE = 0.15  # encode + gzip of a request at n = 16
+SHORT_RUN = 2.0  # runs shorter than this are repeated; longer ones run once
+STEP_SIZES = (8, 16)
+QUICK_STEP_SIZES = (8,)
+
+_WORKER = r"""
+import contextlib, gzip, io, json, sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
+from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
+from compile_service import encoding
+for line in sys.stdin:
+    qasm = json.loads(line)
+    with contextlib.redirect_stdout(io.StringIO()):
+        wall, cpu = time.perf_counter(), time.process_time()
+        slices, text = compile_str(qasm, True, SimulatorType.NOOP)
+        compile_cpu = time.process_time() - cpu
+        compile_wall = time.perf_counter() - wall
+    started = time.perf_counter()
+    body = encoding.encode({"slices": slices, "compilation_text": text})
+    encode = time.perf_counter() - started
+    started = time.perf_counter()
+    packed = gzip.compress(body, compresslevel=encoding.GZIP_LEVEL, mtime=0)
+    gzip_s = time.perf_counter() - started
+    print(json.dumps({"compile_wall": compile_wall, "compile_cpu": compile_cpu, "encode": encode,
+                      "gzip": gzip_s, "json_bytes": len(body), "gzip_bytes": len(packed),
+                      "slices": len(slices)}), flush=True)
+"""
+
+
+class Worker:
+    """One compiler copy in its own process: compiles a circuit when asked, says how long."""
+
+    def __init__(self, src: Path, function_dir: Path) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-W", "ignore", "-c", _WORKER, str(src), str(function_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, qasm: str) -> dict[str, float]:
+        assert self._process.stdin and self._process.stdout
+        self._process.stdin.write(json.dumps(qasm) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the benchmark worker stopped (see its error above)")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        self._process.wait(timeout=60)
+
+
+def measure_size(worker: Worker, qubits: int, repeats: int) -> dict[str, Any]:
+    """Median of the runs of the layered circuit of `qubits` qubits (one untimed warm-up at the
+    smallest size is the caller's). A run over SHORT_RUN seconds is not repeated."""
+    qasm = layered(qubits).qasm
+    runs = [worker.run(qasm)]
+    while len(runs) < repeats and runs[0]["compile_wall"] < SHORT_RUN:
+        runs.append(worker.run(qasm))
+    row: dict[str, Any] = {"runs": len(runs)}
+    for key in ("compile_wall", "compile_cpu", "encode", "gzip"):
+        row[key] = round(statistics.median(r[key] for r in runs), 4)
+    for key in ("json_bytes", "gzip_bytes", "slices"):
+        row[key] = runs[0][key]
+    request = row["compile_wall"] + row["encode"] + row["gzip"]
+    row["encode_share"] = round((row["encode"] + row["gzip"]) / request, 3)
+    return row
+
+
+def growth_exponent(points: Sequence[tuple[float, float]]) -> float | None:
+    """The least-squares slope of log(y) over log(x): y grows as x to this power."""
+    usable = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len(usable) < 2:
+        return None
+    mean_x = sum(x for x, _ in usable) / len(usable)
+    mean_y = sum(y for _, y in usable) / len(usable)
+    spread = sum((x - mean_x) ** 2 for x, _ in usable)
+    if spread == 0:
+        return None
+    return round(sum((x - mean_x) * (y - mean_y) for x, y in usable) / spread, 2)
+
+
+def predict(points: Sequence[tuple[float, float]], x: float) -> float | None:
+    """y at x from the power law through the last point with the fitted exponent."""
+    exponent = growth_exponent(points)
+    if exponent is None:
+        return None
+    last_x, last_y = points[-1]
+    return last_y * (x / last_x) ** exponent
+
+
+def _fit(rows: list[dict[str, Any]], variant: str, key: str) -> float | None:
+    low, high = FIT_RANGE
+    points = [
+        (r["qubits"], r[variant][key])
+        for r in rows
+        if low <= r["qubits"] <= high and r.get(variant)
+    ]
+    return growth_exponent(points)
+
+
+def measure(
+    patched_src: Path,
+    baseline_src: Path,
+    function_dir: Path,
+    repeats: int,
+    quick: bool,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """The scaling section: every size with both compilers, patched first."""
+    sizes = QUICK_SIZES if quick else SIZES
+    patched, baseline = Worker(patched_src, function_dir), Worker(baseline_src, function_dir)
+    rows: list[dict[str, Any]] = []
+    try:
+        warm = layered(2).qasm  # imports and first-compile lazy imports, untimed
+        patched.run(warm)
+        baseline.run(warm)
+        for qubits in sizes:
+            progress(f"scaling: n={qubits}")
+            rows.append(_row(qubits, patched, baseline, repeats))
+        if not quick:
+            rows.append(_extra_row(rows, patched, baseline, repeats, progress))
+    finally:
+        patched.close()
+        baseline.close()
+    return _section(rows, repeats)
+
+
+def _row(qubits: int, patched: Worker, baseline: Worker, repeats: int) -> dict[str, Any]:
+    circuit = layered(qubits)
+    row: dict[str, Any] = {"qubits": qubits, "gates": circuit.gates}
+    row["patched"] = measure_size(patched, qubits, repeats)
+    row["fixes_only"] = measure_size(baseline, qubits, repeats)
+    return _with_speedup(row)
+
+
+def _with_speedup(row: dict[str, Any]) -> dict[str, Any]:
+    if row.get("fixes_only") and row.get("patched"):
+        row["speedup_cpu"] = round(
+            row["fixes_only"]["compile_cpu"] / row["patched"]["compile_cpu"], 2
+        )
+        row["speedup_wall"] = round(
+            row["fixes_only"]["compile_wall"] / row["patched"]["compile_wall"], 2
+        )
+    return row
+
+
+def _extra_row(
+    rows: list[dict[str, Any]],
+    patched: Worker,
+    baseline: Worker,
+    repeats: int,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """n = EXTRA_SIZE for each compiler whose fitted time there is under EXTRA_BUDGET."""
+    row: dict[str, Any] = {"qubits": EXTRA_SIZE, "gates": layered(EXTRA_SIZE).gates}
+    for variant, worker in (("patched", patched), ("fixes_only", baseline)):
+        points = [(r["qubits"], r[variant]["compile_wall"]) for r in rows if r.get(variant)]
+        expected = predict(points[-3:], EXTRA_SIZE)
+        if expected is not None and expected < EXTRA_BUDGET:
+            progress(f"scaling: n={EXTRA_SIZE} ({variant})")
+            row[variant] = measure_size(worker, EXTRA_SIZE, repeats)
+        else:
+            row[variant] = None
+            row[f"{variant}_skipped"] = (
+                f"predicted {expected:.0f} s, over {EXTRA_BUDGET:.0f} s"
+                if expected is not None
+                else "no prediction"
+            )
+    return _with_speedup(row)
+
+
+def _section(rows: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    by_size = {r["qubits"]: r for r in rows}
+    exponents = {
+        f"{variant}_{key}": _fit(rows, variant, key)
+        for variant in ("patched", "fixes_only")
+        for key in ("compile_cpu", "compile_wall")
+    }
+    exponents["json_bytes"] = _fit(rows, "patched", "json_bytes")
+    checks = {f"speedup_n{n}": by_size[n].get("speedup_cpu") for n in (16, 24) if n in by_size}
+    share16 = by_size.get(16, {}).get("patched", {}) or {}
+    return {
+        "status": "ok",
+        "repeats": repeats,
+        "rows": rows,
+        "exponents": exponents,
+        "speedups": checks,
+        "encode_share_n16": share16.get("encode_share"),
+        "targets": {
+            "speedup": TARGET_SPEEDUP,
+            "exponent": TARGET_EXPONENT,
+            "encode_share": TARGET_ENCODE_SHARE,
+        },
+        "meets": {
+            **{k: (v or 0) >= TARGET_SPEEDUP for k, v in checks.items()},
+            "exponent": (exponents["patched_compile_cpu"] or 99) <= TARGET_EXPONENT,
+            "encode_share_n16": (share16.get("encode_share", 1.0)) < TARGET_ENCODE_SHARE
+            if share16
+            else False,
+        },
+        "note": (
+            f"layered circuits (n qubits x 3 layers of h/cx/t), Litinski transform on, NOOP "
+            f"simulator; patched = upstream + every patch (the service), fixes only = upstream + "
+            f"the `Kind: fix` patches; median of up to {repeats} runs (runs over {SHORT_RUN:.0f} s "
+            f"once); speedup = fixes-only / patched compile CPU seconds, measured in the same "
+            f"run; exponents fitted over n = {FIT_RANGE[0]}..{FIT_RANGE[1]}; encode = the "
+            f"service's msgspec encoder, gzip at its level"
+        ),
+    }
+
+
+def measure_patch_steps(
+    build_dir: Path,
+    function_dir: Path,
+    repeats: int,
+    progress: Callable[[str], None],
+    sizes: Sequence[int] = STEP_SIZES,
+) -> dict[str, Any]:
+    """Compile CPU seconds with the fixes only, then with each performance patch added in turn."""
+    fixes = compiler_source.patch_files(kinds=("fix",))
+    performance = compiler_source.patch_files(kinds=("performance",))
+    rows = []
+    for count in range(len(performance) + 1):
+        label = "fixes only" if count == 0 else f"+ {performance[count - 1].name}"
+        progress(f"patch steps: {label}")
+        src = _prepare_with(build_dir / f"compiler-step-{count}", fixes, performance[:count])
+        worker = Worker(src, function_dir)
+        try:
+            worker.run(layered(2).qasm)
+            row: dict[str, Any] = {"patches": label}
+            for qubits in sizes:
+                measured = measure_size(worker, qubits, repeats)
+                row[f"n{qubits}_cpu"] = measured["compile_cpu"]
+                row[f"n{qubits}_wall"] = measured["compile_wall"]
+        finally:
+            worker.close()
+        rows.append(row)
+    base = rows[0]
+    for row in rows:
+        for qubits in sizes:
+            row[f"n{qubits}_speedup"] = round(base[f"n{qubits}_cpu"] / row[f"n{qubits}_cpu"], 2)
+    return {"status": "ok", "sizes": list(sizes), "rows": rows}
+
+
+def _prepare_with(dest: Path, fixes: list[Path], performance: list[Path]) -> Path:
+    """The compiler with the fixes and the given performance patches (cumulative steps)."""
+    src = compiler_source.prepare(dest, kinds=("fix",))
+    compiler_source.apply_patches(dest, performance)
+    assert [p.name for p in fixes] == json.loads((src / compiler_source.INFO_FILE).read_text())[
+        "patches"
+    ]
+    return src

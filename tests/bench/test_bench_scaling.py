@@ -1,0 +1,117 @@
+"""`lsctl bench`'s scaling and patch_steps sections: the fit, the table, and the refusal to run
+without the compiler."""
+
+from __future__ import annotations
+
+import pytest
+
+from lsctl import cli, compiler_source
+from lsctl.bench import report, scaling
+from lsctl.commands import bench
+from lsctl.errors import CliError
+from lsctl.paths import REPO_ROOT
+
+
+def test_growth_exponent_of_a_power_law_is_its_power():
+    points = [(n, 0.01 * n**2.3) for n in (4, 8, 12, 16, 24)]
+    assert scaling.growth_exponent(points) == pytest.approx(2.3, abs=0.01)
+    assert scaling.growth_exponent([(4, 1.0)]) is None
+    assert scaling.growth_exponent([(4, 1.0), (4, 2.0)]) is None
+
+
+def test_prediction_extends_the_fitted_power_law():
+    points = [(8, 1.0), (16, 4.0), (24, 9.0)]
+    assert scaling.predict(points, 32) == pytest.approx(16.0, rel=0.01)
+
+
+def measured(cpu: float, wall: float) -> dict:
+    return {
+        "runs": 1,
+        "compile_wall": wall,
+        "compile_cpu": cpu,
+        "encode": 0.05,
+        "gzip": 0.07,
+        "json_bytes": 18_000_000,
+        "gzip_bytes": 150_000,
+        "slices": 400,
+        "encode_share": round(0.12 / (wall + 0.12), 3),
+    }
+
+
+def test_section_checks_the_targets_from_the_rows():
+    rows = [
+        scaling._with_speedup(
+            {
+                "qubits": n,
+                "gates": 10 * n,
+                "patched": measured(0.01 * n**2, 0.012 * n**2),
+                "fixes_only": measured(0.15 * n**2.3, 0.2 * n**2.3),
+            }
+        )
+        for n in (4, 8, 12, 16, 24)
+    ]
+    rows.append(
+        {
+            "qubits": 32,
+            "gates": 320,
+            "patched": None,
+            "patched_skipped": "predicted 70 s, over 60 s",
+            "fixes_only": None,
+            "fixes_only_skipped": "predicted 900 s, over 60 s",
+        }
+    )
+    section = scaling._section(rows, 3)
+    assert section["exponents"]["patched_compile_cpu"] == pytest.approx(2.0, abs=0.01)
+    assert section["exponents"]["fixes_only_compile_cpu"] == pytest.approx(2.3, abs=0.01)
+    assert section["meets"] == {
+        "speedup_n16": True,  # 0.15 * 16**0.3 / 0.01 = 34
+        "speedup_n24": True,
+        "exponent": True,
+        "encode_share_n16": True,
+    }
+    markdown = report._scaling(section)
+    assert "predicted 70 s, over 60 s" in markdown
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert all(line.count("|") == lines[0].count("|") for line in lines[:8])
+
+
+def test_patch_steps_table_shows_each_step_against_the_fixes_only_row():
+    section = {
+        "status": "ok",
+        "sizes": [8, 16],
+        "rows": [
+            {"patches": "fixes only", "n8_cpu": 4.0, "n16_cpu": 20.0},
+            {"patches": "+ 0004-x.patch", "n8_cpu": 2.0, "n16_cpu": 5.0},
+        ],
+    }
+    for row in section["rows"]:
+        for n in (8, 16):
+            row[f"n{n}_speedup"] = round(4.0 / row["n8_cpu"] if n == 8 else 20.0 / row["n16_cpu"])
+    markdown = report._patch_steps(section)
+    assert "| + 0004-x.patch | 2.000 (2.00x) | 5.000 (4.00x) |" in markdown
+
+
+def test_bench_refuses_with_a_clear_message_when_the_compiler_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "PATCHED_COMPILER_DIR", tmp_path / "no-compiler")
+    args = cli.build_parser().parse_args(["bench", "--only", "size,scaling", "--out", "x"])
+    with pytest.raises(CliError, match=r"needs the compiler.*scaling"):
+        args.func(args)
+    assert cli.main(["bench", "--only", "scaling", "--out", str(tmp_path / "out")]) != 0
+
+
+@pytest.mark.compiler
+def test_workers_measure_the_real_compilers(tmp_path):
+    """Both copies compile the same small circuit in their own process; the fixes-only copy
+    carries no performance patch."""
+    baseline = compiler_source.prepare(tmp_path / "baseline", kinds=("fix",))
+    patched = REPO_ROOT / "build" / "compiler" / "src"
+    rows = []
+    for src in (patched, baseline):
+        worker = scaling.Worker(src, REPO_ROOT / "function")
+        try:
+            rows.append(scaling.measure_size(worker, 3, repeats=2))
+        finally:
+            worker.close()
+    assert rows[0]["json_bytes"] == rows[1]["json_bytes"] > 0  # byte-identical output
+    assert rows[0]["slices"] == rows[1]["slices"]
+    assert all(r["compile_cpu"] > 0 and r["gzip_bytes"] < r["json_bytes"] for r in rows)

@@ -1,0 +1,29 @@
+"""The size limits are one decision, written in three places: the service's defaults
+(function/compile_service/settings.py), the SAM template and the README's limits table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from compile_service import settings
+from tests.infra.conftest import REPO, TEMPLATE
+
+LIMITS = {"LSC_MAX_QUBITS": "max_qubits", "LSC_MAX_GATES": "max_gates"}
+
+
+@pytest.fixture
+def defaults(monkeypatch: pytest.MonkeyPatch) -> settings.Limits:
+    for variable in LIMITS:
+        monkeypatch.delenv(variable, raising=False)
+    return settings.load_limits()
+
+
+@pytest.mark.parametrize("variable", sorted(LIMITS))
+def test_template_readme_and_defaults_agree(defaults, variable):
+    default = getattr(defaults, LIMITS[variable])
+    in_template = re.findall(rf'^\s+{variable}: "(\d+)"$', TEMPLATE.read_text(), re.MULTILINE)
+    assert in_template == [str(default)]
+    readme = (REPO / "README.md").read_text()
+    assert re.findall(rf"^\| `{variable}` \| (\d+) \|", readme, re.MULTILINE) == [str(default)]
