@@ -29,7 +29,6 @@ from lsctl.local.local_server import handler_paths
 from lsctl.paths import BUILD_DIR, FUNCTION_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 from lsctl.paths import compiler_present as compiler_prepared
 
-
 NEEDS_COMPILER = (
     f"needs the compiler: build/compiler/src/lsqecc is absent (run `{compiler_source.FIX_HINT}`)"
 )
