@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from lsctl import cli, compiler_source
+from lsctl import cli
 from lsctl.bench import report, scaling
 from lsctl.commands import bench
+from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
 from lsctl.paths import REPO_ROOT
 
