@@ -11,7 +11,7 @@ from compile_service.settings import ConfigError, load_cors, load_limits
 @pytest.mark.parametrize(
     ("name", "value", "said"),
     [
-        ("LSC_MAX_QUBITS", "many", "LSC_MAX_QUBITS='many' is not a whole number (default 24)"),
+        ("LSC_MAX_QUBITS", "many", "LSC_MAX_QUBITS='many' is not a whole number (default 32)"),
         ("LSC_MAX_GATES", "2.5", "LSC_MAX_GATES='2.5' is not a whole number"),
         ("LSC_COMPILE_SECONDS", "soon", "LSC_COMPILE_SECONDS='soon' is not a number"),
         ("LSC_MAX_BODY_BYTES", "0", "LSC_MAX_BODY_BYTES='0' must be above 0"),
@@ -26,7 +26,7 @@ def test_a_bad_value_is_named(monkeypatch, name, value, said):
 
 def test_an_empty_value_means_the_default(monkeypatch):
     monkeypatch.setenv("LSC_MAX_QUBITS", "")
-    assert load_limits().max_qubits == 24
+    assert load_limits().max_qubits == 32
 
 
 def test_cors_is_read_with_the_other_settings(monkeypatch):
