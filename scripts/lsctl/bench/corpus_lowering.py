@@ -33,18 +33,8 @@ def _handler(function_dir: Path) -> Any:
     return app.lambda_handler
 
 
-class _Context:
-    function_name = "bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb = 1769
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
 def run_one(handler: Any, circuit: str, litinski: bool, precision: float | None) -> dict:
+    from lsctl.local.lambda_fakes import LambdaContext
     from lsctl.local.proxy_event import to_event
 
     body: dict[str, Any] = {"circuit": circuit, "litinski_transform": litinski}
@@ -54,7 +44,7 @@ def run_one(handler: Any, circuit: str, litinski: bool, precision: float | None)
     headers = {"accept-encoding": "gzip"}
     event = to_event("POST", "/v2/compile", headers, json.dumps(body).encode())
     started = time.perf_counter()
-    result = handler(event, _Context())
+    result = handler(event, LambdaContext(function_name="bench"))
     seconds = time.perf_counter() - started
     raw = result["body"]
     data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
