@@ -4,6 +4,9 @@
                      as plain text, which the client shows as is).
 - POST /v2/compile   the clean API (JSON object; errors as {"error": {"code", "message"}}).
 - GET  /health       what is deployed and its limits.
+- POST /v2/jobs, GET /v2/jobs/{id}, GET /v2/jobs/{id}/result
+                     compile jobs: the /v2/compile body, compiled by a worker, result in the
+                     result store (for circuits over the synchronous limits).
 - GET  /v2/openapi.json  the OpenAPI document of all of the above.
 """
 
@@ -20,8 +23,11 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
-from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
-from compile_service.settings import SERVICE, load_identity, load_limits
+from compile_service.cache import ResultCache
+from compile_service.errors import BodyTooLarge, InvalidRequest, JobsUnavailable, ServiceError
+from compile_service.jobs import backends, lifecycle
+from compile_service.jobs.store import ACTIVE, Backend, JobRecord
+from compile_service.settings import SERVICE, load_identity, load_job_limits, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 LEGACY_PATH = "/compile"
@@ -34,7 +40,10 @@ metrics = Metrics(namespace="LatticeSurgery", service=SERVICE)
 # botocore and requests at cold start (~85 ms) for nothing.
 tracer = Tracer(service=SERVICE, auto_patch=False)
 limits = load_limits()
+job_limits = load_job_limits()
 identity = load_identity()
+# Built on first use: the result store behind it (and boto3, on AWS) is not needed at import.
+_cache: ResultCache | None = None
 
 cors = CORSConfig(
     allow_origin=os.environ.get("LSC_CORS_ORIGIN", "https://latticesurgery.com"),
@@ -46,19 +55,37 @@ cors = CORSConfig(
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
 
 
-def _body() -> bytes:
+def cache() -> ResultCache:
+    global _cache
+    if _cache is None:
+        backend = backends.from_environment()
+        _cache = ResultCache(backend.results if backend else None)
+    return _cache
+
+
+def _jobs_backend() -> Backend:
+    backend = backends.from_environment()
+    if backend is None:
+        raise JobsUnavailable(
+            "this deployment has no job queue or result store (set LSC_JOBS_BACKEND); "
+            "use POST /v2/compile"
+        )
+    return backend
+
+
+def _body(max_bytes: int | None = None) -> bytes:
     """The raw request body. Not Powertools' decoded_body: that decodes to str, and a body that
     is not UTF-8 would then fail outside our error handling."""
+    max_bytes = max_bytes or limits.max_body_bytes
     event = app.current_event
     raw = event.body or ""
     try:
         body = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
     except binascii.Error:
         raise InvalidRequest("the request body is not valid base64") from None
-    if len(body) > limits.max_body_bytes:
+    if len(body) > max_bytes:
         raise BodyTooLarge(
-            f"the request body is {len(body)} bytes; this service accepts at most "
-            f"{limits.max_body_bytes}"
+            f"the request body is {len(body)} bytes; this service accepts at most {max_bytes}"
         )
     return body
 
@@ -69,6 +96,7 @@ def _headers(outcome: service.Outcome) -> dict[str, str]:
         "X-Simulator": "NOOP",
         "X-Compile-Seconds": f"{outcome.seconds:.3f}",
         "X-Request-Id": _request_id(),
+        "X-Cache": "hit" if outcome.cached else "miss",
     }
 
 
@@ -89,7 +117,7 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits
+        request.circuit, request.apply_litinski_transform, limits, cache()
     )
     _count_success(outcome)
     return _sized_response(encoding.as_json_string(outcome.document), _headers(outcome))
@@ -99,21 +127,70 @@ def compile_legacy() -> Response[str]:
 @tracer.capture_method
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits)
+    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits, cache())
     _count_success(outcome)
-    extra = {
-        "compiler": {
-            "commit": compiler.info().get("compiler_commit", "missing"),
-            "simulator": "NOOP",
+    return _sized_response(outcome.document, _headers(outcome))
+
+
+@app.post("/v2/jobs", cors=True)
+@tracer.capture_method
+def submit_job() -> Response[str]:
+    request = payloads.decode(_body(job_limits.max_body_bytes), payloads.CompileRequest)
+    backend = _jobs_backend()
+    job = lifecycle.submit(request.circuit, request.litinski_transform, job_limits, backend)
+    metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
+    status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK
+    headers = {"Location": _job_path(job.id), "X-Request-Id": _request_id()}
+    return Response(status, JSON, _job_document(job, backend), headers=headers)
+
+
+@app.get("/v2/jobs/<job_id>", cors=True)
+def get_job(job_id: str) -> Response[str]:
+    backend = _jobs_backend()
+    job = lifecycle.find(job_id, backend)
+    return Response(HTTPStatus.OK, JSON, _job_document(job, backend))
+
+
+@app.get("/v2/jobs/<job_id>/result", cors=True)
+def get_job_result(job_id: str) -> Response[str]:
+    backend = _jobs_backend()
+    link = lifecycle.result_link(lifecycle.find(job_id, backend), backend)
+    return Response(HTTPStatus.SEE_OTHER, TEXT, f"see {link}\n", headers={"Location": link})
+
+
+def _job_path(job_id: str) -> str:
+    """The job's path as the client addressed the API (with a stage prefix, if any)."""
+    event = app.current_event
+    full = str(event.request_context.path or event.path)
+    prefix = full[: -len(event.path)] if full.endswith(event.path) else ""
+    return f"{prefix}/v2/jobs/{job_id}"
+
+
+def _job_document(job: JobRecord, backend: Backend) -> str:
+    path = _job_path(job.id)
+    document: dict[str, object] = {
+        "id": job.id,
+        "status": job.status,
+        "circuit": {
+            "qubits": job.qubits,
+            "gates": job.gates,
+            "litinski_transform": job.litinski_transform,
         },
-        "stats": {
-            "qubits": outcome.qubits,
-            "gates": outcome.gates,
-            "slices": outcome.slices,
-            "seconds": outcome.seconds,
+        "timings": {
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+            "attempts": job.attempts,
         },
+        "stats": job.stats,
+        "error": {"code": job.error.code, "message": job.error.message} if job.error else None,
+        "expires_at": job.expires_at,
+        "links": {"self": path, "result": f"{path}/result"},
+        "result_url": None,
     }
-    return _sized_response(encoding.extend_object(outcome.document, extra), _headers(outcome))
+    if job.status == "succeeded":
+        document["result_url"] = lifecycle.result_link(job, backend)
+    return encoding.encode(document).decode()
 
 
 @app.get("/health", cors=True)
