@@ -71,6 +71,7 @@ def invoke(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     import app
+
     from compile_service import api
     from compile_service.jobs import backends
 

@@ -64,7 +64,7 @@ def get_job(invoke, job_id: str) -> dict:
 
 
 def download(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - moto or a file
+    with urllib.request.urlopen(url, timeout=30) as response:
         return json.loads(gzip.decompress(response.read()))
 
 

@@ -151,4 +151,3 @@ class JobPool:
 
 
 _Broken = concurrent.futures.process.BrokenProcessPool
-
