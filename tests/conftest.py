@@ -97,9 +97,9 @@ def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def local_server():
-    """The real `lsctl serve` on a free loopback port; yields its base URL."""
-    with served(2, REPO) as url:
+def local_server(tmp_path_factory: pytest.TempPathFactory):
+    """The real `lsctl serve` on a free loopback port (its own result store); yields its URL."""
+    with served(2, REPO, "--data-dir", str(tmp_path_factory.mktemp("local-data"))) as url:
         yield url
 
 

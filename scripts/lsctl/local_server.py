@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from lsctl import proxy_event
+from lsctl.local import result_files
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -113,7 +114,9 @@ class Workers:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, workers: Workers, results_dir: Path | None = None
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "lsctl-local"
@@ -124,6 +127,9 @@ def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
                 self._send(proxy_event.HttpResult(413, [], b"request body too large\n"))
                 return
             body = self.rfile.read(length) if length else b""
+            if results_dir is not None and result_files.handles(self.path):
+                self._send(result_files.serve(results_dir, self.path))  # S3's part
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             event = proxy_event.to_event(self.command, self.path, headers, body)
             self._send(proxy_event.from_result(workers.invoke(event)))

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +125,10 @@ class JobPool:
             return
 
         def done(f: concurrent.futures.Future[Any]) -> None:
-            failed = f.cancelled() or f.exception() is not None
-            if isinstance(f.exception() if not f.cancelled() else None, _Broken):
+            error = None if f.cancelled() else f.exception()
+            if isinstance(error, BrokenProcessPool):  # the process died: start new ones
                 self._restart(pool)
-            self._settle(message, failed=failed, **kw)
+            self._settle(message, failed=f.cancelled() or error is not None, **kw)
 
         future.add_done_callback(done)
 
@@ -148,6 +149,3 @@ class JobPool:
         self._stop.set()
         self._thread.join(timeout=5)
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-_Broken = concurrent.futures.process.BrokenProcessPool
