@@ -175,7 +175,7 @@ def test_a_circuit_the_compiler_rejects_fails_once_with_its_message(
             "unsupported_circuit",
         ),
         (
-            {"circuit": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[65];\nh q[0];\n'},
+            {"circuit": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[49];\nh q[0];\n'},
             422,
             "circuit_too_large",
         ),
