@@ -55,8 +55,11 @@ cors = CORSConfig(
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
 
 
-def cache() -> ResultCache:
+def cache() -> ResultCache | None:
+    """The result cache, or None where LSC_RESULT_CACHE=off (benchmarks of the compile itself)."""
     global _cache
+    if os.environ.get("LSC_RESULT_CACHE", "on").lower() == "off":
+        return None
     if _cache is None:
         backend = backends.from_environment()
         _cache = ResultCache(backend.results if backend else None)

@@ -35,6 +35,7 @@ from lsctl.benchmark import stats
 from lsctl.benchmark.circuits import Circuit
 
 HANDLER_ENV = {
+    "LSC_RESULT_CACHE": "off",  # every call compiles: this measures the compile path
     "POWERTOOLS_SERVICE_NAME": "lattice-surgery-compiler",
     "POWERTOOLS_METRICS_NAMESPACE": "LatticeSurgery",
     "POWERTOOLS_TRACE_DISABLED": "true",
