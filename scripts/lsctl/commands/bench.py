@@ -20,6 +20,7 @@ from lsctl.benchmark import (
     machine,
     report,
     response_bytes,
+    result_cache,
     size,
     throughput,
 )
@@ -33,6 +34,7 @@ NEEDS_COMPILER = (
 )
 FULL_REPEATS, QUICK_REPEATS = 5, 3
 FULL_REQUESTS, QUICK_REQUESTS = 100, 24
+ALL_SECTIONS = (*report.SECTIONS, result_cache.SECTION)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,8 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--only",
-        default=",".join(report.SECTIONS),
-        help=f"comma-separated sections to run (default all: {','.join(report.SECTIONS)})",
+        default=",".join(ALL_SECTIONS),
+        help=f"comma-separated sections to run (default all: {','.join(ALL_SECTIONS)})",
     )
     parser.set_defaults(func=run)
 
@@ -68,9 +70,9 @@ def _progress(message: str) -> None:
 
 def _sections(only: str) -> list[str]:
     chosen = [s.strip() for s in only.split(",") if s.strip()]
-    unknown = sorted(set(chosen) - set(report.SECTIONS))
+    unknown = sorted(set(chosen) - set(ALL_SECTIONS))
     if unknown:
-        raise CliError(f"unknown section(s) {', '.join(unknown)}; choose from {report.SECTIONS}")
+        raise CliError(f"unknown section(s) {', '.join(unknown)}; choose from {ALL_SECTIONS}")
     return chosen
 
 
@@ -127,6 +129,14 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             )
         else:
             sections["throughput"] = skipped
+    if result_cache.SECTION in chosen:
+        if compiler_present:
+            _progress("result cache")
+            sections[result_cache.SECTION] = result_cache.measure(
+                handler_paths(), repeats, _progress
+            )
+        else:
+            sections[result_cache.SECTION] = skipped
     return {"repeats": repeats, "quick": args.quick, "sections": sections}
 
 
@@ -142,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         **collected,
     }
     json_path, md_path, markdown = report.write(document, args.out)
+    if result_cache.SECTION in document["sections"]:
+        markdown += result_cache.append(md_path, document["sections"][result_cache.SECTION])
     print(markdown)
     print(f"wrote {json_path} and {md_path}")
     return 0
