@@ -9,9 +9,11 @@ import itertools
 import json
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from lsctl.benchmark.circuits import layered
 from tests.conftest import moto_server
 from tests.service.jobs_harness import MAX_RECEIVES, AwsHarness, LocalHarness
 from tests.service.recorded import circuit, load
@@ -253,3 +255,49 @@ def test_without_a_backend_jobs_are_503_and_the_cache_is_in_memory(
     again = invoke("POST", "/v2/compile", v2_body())
     assert (first["headers"]["X-Cache"], again["headers"]["X-Cache"]) == ("miss", "hit")
     assert again["body"] == first["body"] and len(recorded_compiler.calls) == 1
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "qasmbench-small"
+
+
+@pytest.mark.compiler
+@pytest.mark.parametrize("jobs", ["aws"], indirect=True)
+def test_a_circuit_over_the_synchronous_limits_compiles_as_a_job_on_moto(invoke, jobs):
+    big = layered(25, layers=1)  # one qubit over /v2/compile's 24
+    body = {"circuit": big.qasm}
+    refused = invoke("POST", "/v2/compile", body)
+    assert refused["statusCode"] == 422
+    assert json.loads(refused["body"])["error"]["code"] == "circuit_too_large"
+
+    job = submit(invoke, body)
+    assert jobs.deliver() == 1
+    done = get_job(invoke, job["id"])
+    assert done["status"] == "succeeded", done["error"]
+    document = download(done["result_url"])
+    assert len(document["slices"]) == done["stats"]["slices"] > 0
+    assert document["stats"]["qubits"] == 25 and document["compiler"]["simulator"] == "NOOP"
+
+
+@pytest.mark.compiler
+@pytest.mark.parametrize("jobs", ["local"], indirect=True)
+def test_corpus_circuits_refused_only_for_size_compile_as_jobs(invoke, jobs):
+    if not CORPUS.is_dir():
+        pytest.skip(f"the QASMBench corpus is not at {CORPUS}")
+    from compile_service import api, service
+    from compile_service.errors import CircuitTooLarge, ServiceError
+
+    too_large = []
+    for path in sorted(CORPUS.glob("*.qasm")):
+        body = {"circuit": path.read_text()}
+        try:  # what /v2/compile checks (and lowers) before compiling
+            service.prepare(body["circuit"], True, api.limits)
+        except CircuitTooLarge:
+            too_large.append((path.name, body))
+        except ServiceError:
+            continue
+    if not too_large:
+        pytest.skip("no corpus circuit is refused by /v2/compile only for its size")
+    for name, body in too_large:
+        job = submit(invoke, body)
+        jobs.deliver()
+        assert get_job(invoke, job["id"])["status"] == "succeeded", name
