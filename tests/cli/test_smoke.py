@@ -119,7 +119,7 @@ def test_warm_up_answers_are_retried_with_growing_delays(fake_service):
     smoke_checks.run(service.url, total_seconds=60, log=lines.append, sleep=pauses.append)
     assert pauses == [1.0, 2.0, 4.0]
     assert service.hits.count("GET /health") == 4
-    assert "retrying" in lines[0] and lines[-1].startswith("POST /v2/compile")
+    assert "retrying" in lines[0] and lines[-1].startswith("POST /v2/jobs: skipped")
 
 
 def test_retries_stop_when_the_time_is_up(lsctl, fake_service):
