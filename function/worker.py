@@ -28,7 +28,7 @@ limits = load_job_limits()
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     backend = backends.from_environment()
     if backend is None:
         raise RuntimeError("the worker needs LSC_JOBS_BACKEND=aws and its resources")
@@ -42,7 +42,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             worker.dead_letter(job_id, backend, timeout)
         else:
             worker.run(job_id, receives, backend, limits)
-    return {"batchItemFailures": []}
 
 
 def _job_id(body: str) -> str:

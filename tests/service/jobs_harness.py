@@ -92,6 +92,9 @@ class AwsHarness:
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return deliveries
 
+    def lose_messages(self) -> None:
+        self.sqs.purge_queue(QueueUrl=self.queue_url)
+
     def expire(self, key: str) -> None:
         """What S3's lifecycle rule does to an old result."""
         self.s3.delete_object(Bucket=self.bucket, Key=f"results/{key}.json.gz")
@@ -141,6 +144,10 @@ class LocalHarness:
             lambda job_id, receives: worker.run(job_id, receives, backend, load_job_limits()),
             lambda job_id: worker.dead_letter(job_id, backend, 840),
         )
+
+    def lose_messages(self) -> None:
+        for message in (self.root / "queue" / "ready").iterdir():
+            message.unlink()
 
     def expire(self, key: str) -> None:
         old = time.time() - 8 * 86400

@@ -218,6 +218,22 @@ def test_an_expired_result_is_compiled_again(invoke, recorded_compiler, jobs):
     assert download(get_job(invoke, job["id"])["result_url"])["slices"]
 
 
+def test_a_job_whose_message_was_lost_is_queued_again_on_the_next_submit(
+    invoke, recorded_compiler, jobs, monkeypatch
+):
+    from compile_service.jobs import lifecycle
+
+    job = submit(invoke, v2_body())
+    jobs.lose_messages()  # the submitter died between writing the record and sending
+    assert jobs.deliver() == 0
+    assert submit(invoke, v2_body())["status"] == "queued"
+    assert jobs.deliver() == 0  # not yet stranded: its message may still be on its way
+    monkeypatch.setattr(lifecycle, "STRANDED_SECONDS", 0)
+    submit(invoke, v2_body())
+    assert jobs.deliver() == 1
+    assert get_job(invoke, job["id"])["status"] == "succeeded"
+
+
 def test_unknown_jobs_are_404(invoke, jobs):
     for job_id in ["0" * 40, "not-a-job-id"]:
         result = invoke("GET", f"/v2/jobs/{job_id}")

@@ -16,6 +16,8 @@ from compile_service.settings import Limits
 
 DAY = 86400
 LINK_SECONDS = 3600
+# A queued job whose message must be lost by now: longer than the queue's retention (1 day).
+STRANDED_SECONDS = 86400 + 3600
 
 
 def submit(source: str, litinski_transform: bool, limits: Limits, backend: Backend) -> JobRecord:
@@ -27,6 +29,8 @@ def submit(source: str, litinski_transform: bool, limits: Limits, backend: Backe
     for _ in range(5):  # another submitter may write between our read and our write
         existing = backend.jobs.get(job_id)
         if existing is not None and _still_good(existing, backend):
+            if _stranded(existing):  # its message was lost: send another (runs are idempotent)
+                backend.queue.send(job_id)
             return existing
         meta = backend.results.meta(job_id)
         now = time.time()
@@ -48,6 +52,12 @@ def submit(source: str, litinski_transform: bool, limits: Limits, backend: Backe
                 backend.queue.send(job_id)
             return backend.jobs.get(job_id) or record
     raise RuntimeError(f"job {job_id}: could not write its record after 5 attempts")
+
+
+def _stranded(job: JobRecord) -> bool:
+    """Queued for longer than any delivery can take: the submitter that queued it died between
+    writing the record and sending its message (or the message expired unconsumed)."""
+    return job.status == "queued" and time.time() - job.created_at > STRANDED_SECONDS
 
 
 def _still_good(job: JobRecord, backend: Backend) -> bool:
