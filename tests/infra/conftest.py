@@ -58,6 +58,7 @@ LOCAL_OR_DEFAULT_ENV = {
     "LSC_LOCAL_RESULTS_URL",
     "LSC_JOB_MAX_RECEIVES",
     "LSC_JOB_MAX_RESULT_BYTES",
+    "LSC_RESULT_CACHE",  # on unless a benchmark turns it off
     "LSC_GIT_COMMIT",  # baked into the image by the Dockerfile (ENV)
 }
 
