@@ -1,6 +1,7 @@
 """Assemble the Lambda task root (`lsctl build`): what the Dockerfile copies into /var/task.
 
-    app.py, compile_service/       the handler (function/)
+    app.py, worker.py,
+    compile_service/               the handlers (function/): the API's and the job worker's
     lsqecc/, compiler_info.json    the patched compiler (lsctl.compiler_source.prepare), if present
     everything else                requirements/runtime.txt installed for Lambda's platform
 
@@ -287,8 +288,12 @@ def _ignore_caches(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
 
 
+ENTRY_POINTS = ("app.py", "worker.py")  # the API's handler and the job worker's (same image)
+
+
 def copy_function(stage: Path) -> None:
-    shutil.copy2(FUNCTION_DIR / "app.py", stage / "app.py")
+    for entry in ENTRY_POINTS:
+        shutil.copy2(FUNCTION_DIR / entry, stage / entry)
     shutil.copytree(
         FUNCTION_DIR / "compile_service", stage / "compile_service", ignore=_ignore_caches
     )

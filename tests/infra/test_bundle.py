@@ -258,3 +258,43 @@ def test_require_compiler_fails_before_building(tmp_path: Path) -> None:
         bundle.build(tmp_path / "bundle", require_compiler=True, compiler_root=empty, log=quiet)
     assert not (tmp_path / "bundle").exists()
     assert not (tmp_path / "bundle.tmp").exists()
+
+
+@pytest.mark.compiler
+def test_a_job_runs_from_the_bundle_alone_on_moto(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    """The worker's entry point, boto3 and the S3/SQS/DynamoDB models are in the bundle: a job
+    goes API handler -> SQS -> worker handler -> S3 -> result link, importing nothing else."""
+    from tests.conftest import moto_server
+    from tests.service.jobs_harness import AwsHarness
+
+    path, _ = built
+    results = tmp_path / "jobs-probe.json"
+    with moto_server() as url:
+        harness = AwsHarness(url, "bundle")
+        harness.create()
+        env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_METRICS_DISABLED": "true", **harness.env}
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+        subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-W",
+                "ignore",
+                PROBE.with_name("bundle_jobs_probe.py"),
+                path,
+                README_EXAMPLE,
+                results,
+            ],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    found = json.loads(results.read_text())
+    assert found["submit_status"] == 202 and found["status"] == "succeeded"
+    assert found["slices"] > 0
+    assert found["boto3"].startswith(str(path))
