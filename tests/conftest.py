@@ -72,12 +72,9 @@ def invoke(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     import app
 
-    from compile_service import api
     from compile_service.jobs import backends
 
-    # Each test starts with an empty result cache, on the backend its environment names.
-    backends.from_environment.cache_clear()
-    monkeypatch.setattr(api, "_cache", None)
+    backends.reset()  # each test starts with an empty result cache, on its environment's backend
 
     def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
         if body is not None and not isinstance(body, str | bytes):

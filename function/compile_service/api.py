@@ -23,10 +23,9 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
-from compile_service.cache import ResultCache
-from compile_service.errors import BodyTooLarge, InvalidRequest, JobsUnavailable, ServiceError
-from compile_service.jobs import backends, lifecycle
-from compile_service.jobs.store import ACTIVE, Backend, JobRecord
+from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
+from compile_service.jobs import backends, documents, lifecycle
+from compile_service.jobs.store import ACTIVE
 from compile_service.settings import SERVICE, load_identity, load_job_limits, load_limits
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -42,8 +41,6 @@ tracer = Tracer(service=SERVICE, auto_patch=False)
 limits = load_limits()
 job_limits = load_job_limits()
 identity = load_identity()
-# Built on first use: the result store behind it (and boto3, on AWS) is not needed at import.
-_cache: ResultCache | None = None
 
 cors = CORSConfig(
     allow_origin=os.environ.get("LSC_CORS_ORIGIN", "https://latticesurgery.com"),
@@ -53,27 +50,6 @@ cors = CORSConfig(
     max_age=600,
 )
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
-
-
-def cache() -> ResultCache | None:
-    """The result cache, or None where LSC_RESULT_CACHE=off (benchmarks of the compile itself)."""
-    global _cache
-    if os.environ.get("LSC_RESULT_CACHE", "on").lower() == "off":
-        return None
-    if _cache is None:
-        backend = backends.from_environment()
-        _cache = ResultCache(backend.results if backend else None)
-    return _cache
-
-
-def _jobs_backend() -> Backend:
-    backend = backends.from_environment()
-    if backend is None:
-        raise JobsUnavailable(
-            "this deployment has no job queue or result store (set LSC_JOBS_BACKEND); "
-            "use POST /v2/compile"
-        )
-    return backend
 
 
 def _body(max_bytes: int | None = None) -> bytes:
@@ -120,7 +96,7 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits, cache()
+        request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
     )
     _count_success(outcome)
     return _sized_response(encoding.as_json_string(outcome.document), _headers(outcome))
@@ -130,7 +106,9 @@ def compile_legacy() -> Response[str]:
 @tracer.capture_method
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    outcome = service.compile_circuit(request.circuit, request.litinski_transform, limits, cache())
+    outcome = service.compile_circuit(
+        request.circuit, request.litinski_transform, limits, backends.result_cache()
+    )
     _count_success(outcome)
     return _sized_response(outcome.document, _headers(outcome))
 
@@ -139,24 +117,25 @@ def compile_v2() -> Response[str]:
 @tracer.capture_method
 def submit_job() -> Response[str]:
     request = payloads.decode(_body(job_limits.max_body_bytes), payloads.CompileRequest)
-    backend = _jobs_backend()
+    backend = backends.require()
     job = lifecycle.submit(request.circuit, request.litinski_transform, job_limits, backend)
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK
-    headers = {"Location": _job_path(job.id), "X-Request-Id": _request_id()}
-    return Response(status, JSON, _job_document(job, backend), headers=headers)
+    path = _job_path(job.id)
+    headers = {"Location": path, "X-Request-Id": _request_id()}
+    return Response(status, JSON, documents.job(job, backend, path), headers=headers)
 
 
 @app.get("/v2/jobs/<job_id>", cors=True)
 def get_job(job_id: str) -> Response[str]:
-    backend = _jobs_backend()
+    backend = backends.require()
     job = lifecycle.find(job_id, backend)
-    return Response(HTTPStatus.OK, JSON, _job_document(job, backend))
+    return Response(HTTPStatus.OK, JSON, documents.job(job, backend, _job_path(job.id)))
 
 
 @app.get("/v2/jobs/<job_id>/result", cors=True)
 def get_job_result(job_id: str) -> Response[str]:
-    backend = _jobs_backend()
+    backend = backends.require()
     link = lifecycle.result_link(lifecycle.find(job_id, backend), backend)
     return Response(HTTPStatus.SEE_OTHER, TEXT, f"see {link}\n", headers={"Location": link})
 
@@ -167,33 +146,6 @@ def _job_path(job_id: str) -> str:
     full = str(event.request_context.path or event.path)
     prefix = full[: -len(event.path)] if full.endswith(event.path) else ""
     return f"{prefix}/v2/jobs/{job_id}"
-
-
-def _job_document(job: JobRecord, backend: Backend) -> str:
-    path = _job_path(job.id)
-    document: dict[str, object] = {
-        "id": job.id,
-        "status": job.status,
-        "circuit": {
-            "qubits": job.qubits,
-            "gates": job.gates,
-            "litinski_transform": job.litinski_transform,
-        },
-        "timings": {
-            "created_at": job.created_at,
-            "started_at": job.started_at,
-            "finished_at": job.finished_at,
-            "attempts": job.attempts,
-        },
-        "stats": job.stats,
-        "error": {"code": job.error.code, "message": job.error.message} if job.error else None,
-        "expires_at": job.expires_at,
-        "links": {"self": path, "result": f"{path}/result"},
-        "result_url": None,
-    }
-    if job.status == "succeeded":
-        document["result_url"] = lifecycle.result_link(job, backend)
-    return encoding.encode(document).decode()
 
 
 @app.get("/health", cors=True)

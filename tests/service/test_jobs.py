@@ -38,14 +38,12 @@ def jobs(request, monkeypatch, tmp_path, invoke):
     harness.create()
     for name, value in harness.env.items():
         monkeypatch.setenv(name, value)
-    from compile_service import api
     from compile_service.jobs import aws_store, backends
 
-    backends.from_environment.cache_clear()
+    backends.reset()
     aws_store.client.cache_clear()
-    monkeypatch.setattr(api, "_cache", None)
     yield harness
-    backends.from_environment.cache_clear()
+    backends.reset()
     aws_store.client.cache_clear()
 
 
@@ -244,12 +242,12 @@ def test_unknown_jobs_are_404(invoke, jobs):
 def test_the_compile_routes_answer_a_repeated_request_from_the_result_store(
     invoke, recorded_compiler, jobs
 ):
-    from compile_service import api
+    from compile_service.jobs import backends
 
     legacy = {"circuit": circuit("bell_pair"), "apply_litinski_transform": False}
     first_legacy = invoke("POST", "/compile", legacy)
     first_v2 = invoke("POST", "/v2/compile", v2_body("bell_pair"))
-    api._cache = None  # a new container: an empty memory, the same result store
+    backends.reset()  # a new container: an empty memory, the same result store
     again_legacy = invoke("POST", "/compile", legacy)
     again_v2 = invoke("POST", "/v2/compile", v2_body("bell_pair"))
 

@@ -70,7 +70,6 @@ def _boto3_cost() -> dict[str, float]:
 
 def measure(paths: list[str], repeats: int, progress: Callable[[str], None]) -> dict[str, Any]:
     handler = load_handler(paths)
-    from compile_service import api
     from compile_service.jobs import backends
 
     body = request_body(Circuit("readme_example", README_EXAMPLE, 2, 6)).encode()
@@ -78,15 +77,14 @@ def measure(paths: list[str], repeats: int, progress: Callable[[str], None]) -> 
     saved = {k: os.environ.get(k) for k in ("LSC_RESULT_CACHE", "LSC_JOBS_BACKEND")}
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as data:
         os.environ.update(LSC_JOBS_BACKEND="local", LSC_LOCAL_DATA_DIR=data)
-        backends.from_environment.cache_clear()
-        api._cache = None
+        backends.reset()
         try:
             bodies = set()
             for round_ in range(1 + repeats * 4):  # the first round warms up, untimed
                 os.environ["LSC_RESULT_CACHE"] = "off"
                 fresh = _call(handler, body)
                 os.environ["LSC_RESULT_CACHE"] = "on"
-                api._cache = None  # a new container: the store has it, the memory not
+                backends.reset()  # a new container: the store has it, the memory not
                 store = _call(handler, body)
                 memory = _call(handler, body)
                 if round_ and (fresh[1], store[1], memory[1]) != ("miss", "hit", "hit"):
@@ -103,8 +101,7 @@ def measure(paths: list[str], repeats: int, progress: Callable[[str], None]) -> 
                 else:
                     os.environ[key] = value
             os.environ.pop("LSC_LOCAL_DATA_DIR", None)
-            backends.from_environment.cache_clear()
-            api._cache = None
+            backends.reset()
     progress("result cache: boto3's cost to a container's first store request")
     summaries = {name: stats.summary(values) for name, values in samples.items()}
     memory_p50 = summaries["memory_hit"]["p50"]
