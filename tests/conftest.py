@@ -89,6 +89,10 @@ def invoke(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(name, value)
     import app
 
+    from compile_service.jobs import backends
+
+    backends.reset()  # each test starts with an empty result cache, on its environment's backend
+
     def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None):
         if body is not None and not isinstance(body, str | bytes):
             body = json.dumps(body)
@@ -112,9 +116,9 @@ def with_flat_headers(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def local_server():
-    """The real `lsctl serve` on a free loopback port; yields its base URL."""
-    with served(2, REPO) as url:
+def local_server(tmp_path_factory: pytest.TempPathFactory):
+    """The real `lsctl serve` on a free loopback port (its own result store); yields its URL."""
+    with served(2, REPO, "--data-dir", str(tmp_path_factory.mktemp("local-data"))) as url:
         yield url
 
 

@@ -4,11 +4,15 @@
                      as plain text, which the client shows as is).
 - POST /v2/compile   the clean API (JSON object; errors as {"error": {"code", "message"}}).
 - GET  /health       what is deployed and its limits.
+- POST /v2/jobs, GET /v2/jobs/{id}, GET /v2/jobs/{id}/result
+                     compile jobs: the /v2/compile body, compiled by a worker, result in the
+                     result store (for circuits over the synchronous limits).
 - GET  /v2/openapi.json  the OpenAPI document of all of the above.
 """
 
 import base64
 import binascii
+import dataclasses
 import platform
 from http import HTTPStatus
 from pathlib import Path
@@ -21,7 +25,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
 from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
-from compile_service.settings import SERVICE, load_cors, load_identity, load_limits
+from compile_service.jobs import backends, documents, lifecycle
+from compile_service.jobs.store import ACTIVE
+from compile_service.settings import (
+    SERVICE,
+    load_cors,
+    load_identity,
+    load_job_limits,
+    load_limits,
+)
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 LEGACY_PATH = "/compile"
@@ -34,6 +46,7 @@ metrics = Metrics(namespace="LatticeSurgery", service=SERVICE)
 # botocore and requests at cold start (~85 ms) for nothing.
 tracer = Tracer(service=SERVICE, auto_patch=False)
 limits = load_limits()
+job_limits = load_job_limits()
 identity = load_identity()
 
 cors_settings = load_cors()
@@ -47,25 +60,26 @@ cors = CORSConfig(
         "X-Compile-Seconds",
         "X-Request-Id",
         "X-Lowering",
+        "X-Cache",
     ],
     max_age=600,
 )
 app = APIGatewayRestResolver(cors=cors, serializer=encoding.serialize)
 
 
-def _body() -> bytes:
+def _body(max_bytes: int | None = None) -> bytes:
     """The raw request body. Not Powertools' decoded_body: that decodes to str, and a body that
     is not UTF-8 would then fail outside our error handling."""
+    max_bytes = max_bytes or limits.max_body_bytes
     event = app.current_event
     raw = event.body or ""
     try:
         body = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
     except binascii.Error:
         raise InvalidRequest("the request body is not valid base64") from None
-    if len(body) > limits.max_body_bytes:
+    if len(body) > max_bytes:
         raise BodyTooLarge(
-            f"the request body is {len(body)} bytes; this service accepts at most "
-            f"{limits.max_body_bytes}"
+            f"the request body is {len(body)} bytes; this service accepts at most {max_bytes}"
         )
     return body
 
@@ -76,6 +90,7 @@ def _headers(outcome: service.Outcome) -> dict[str, str]:
         "X-Simulator": "NOOP",
         "X-Compile-Seconds": f"{outcome.seconds:.3f}",
         "X-Request-Id": _request_id(),
+        "X-Cache": "hit" if outcome.cached else "miss",
     }
 
 
@@ -96,11 +111,11 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits
+        request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
     )
     _count_success(outcome)
     # The body stays exactly what the web client parses; what the lowering did goes in a header.
-    lowering = encoding.encode(outcome.lowering.as_dict()).decode()
+    lowering = encoding.encode(outcome.lowering).decode()
     headers = {**_headers(outcome), "X-Lowering": lowering}
     return _sized_response(encoding.as_json_string(outcome.document), headers)
 
@@ -110,23 +125,53 @@ def compile_legacy() -> Response[str]:
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
     outcome = service.compile_circuit(
-        request.circuit, request.litinski_transform, limits, request.precision
+        request.circuit,
+        request.litinski_transform,
+        limits,
+        request.precision,
+        backends.result_cache(),
     )
     _count_success(outcome)
-    extra = {
-        "compiler": {
-            "commit": compiler.info().get("compiler_commit", "missing"),
-            "simulator": "NOOP",
-        },
-        "stats": {
-            "qubits": outcome.qubits,
-            "gates": outcome.gates,
-            "slices": outcome.slices,
-            "seconds": outcome.seconds,
-        },
-        "lowering": outcome.lowering.as_dict(),
-    }
-    return _sized_response(encoding.extend_object(outcome.document, extra), _headers(outcome))
+    return _sized_response(outcome.document, _headers(outcome))
+
+
+@app.post("/v2/jobs", cors=True)
+@tracer.capture_method
+def submit_job() -> Response[str]:
+    request = payloads.decode(_body(job_limits.max_body_bytes), payloads.CompileRequest)
+    backend = backends.require()
+    # Lowering runs here, in the API's time budget; compiling runs in the worker's.
+    submit_limits = dataclasses.replace(job_limits, compile_seconds=limits.compile_seconds)
+    job = lifecycle.submit(
+        request.circuit, request.litinski_transform, request.precision, submit_limits, backend
+    )
+    metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
+    status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK
+    path = _job_path(job.id)
+    headers = {"Location": path, "X-Request-Id": _request_id()}
+    return Response(status, JSON, documents.job(job, backend, path), headers=headers)
+
+
+@app.get("/v2/jobs/<job_id>", cors=True)
+def get_job(job_id: str) -> Response[str]:
+    backend = backends.require()
+    job = lifecycle.find(job_id, backend)
+    return Response(HTTPStatus.OK, JSON, documents.job(job, backend, _job_path(job.id)))
+
+
+@app.get("/v2/jobs/<job_id>/result", cors=True)
+def get_job_result(job_id: str) -> Response[str]:
+    backend = backends.require()
+    link = lifecycle.result_link(lifecycle.find(job_id, backend), backend)
+    return Response(HTTPStatus.SEE_OTHER, TEXT, f"see {link}\n", headers={"Location": link})
+
+
+def _job_path(job_id: str) -> str:
+    """The job's path as the client addressed the API (with a stage prefix, if any)."""
+    event = app.current_event
+    full = str(event.request_context.path or event.path)
+    prefix = full[: -len(event.path)] if full.endswith(event.path) else ""
+    return f"{prefix}/v2/jobs/{job_id}"
 
 
 @app.get("/health", cors=True)

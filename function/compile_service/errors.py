@@ -70,3 +70,24 @@ class CompilerUnavailable(ServiceError):
 
     status = 503
     code = "compiler_unavailable"
+
+
+class JobsUnavailable(ServiceError):
+    """This deployment has no job queue and result store configured."""
+
+    status = 503
+    code = "jobs_unavailable"
+
+
+class JobNotFound(ServiceError):
+    """No such job (never submitted, or expired)."""
+
+    status = 404
+    code = "job_not_found"
+
+
+class JobNotFinished(ServiceError):
+    """The job's result was asked for before the job succeeded."""
+
+    status = 409
+    code = "job_not_finished"

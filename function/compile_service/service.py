@@ -1,11 +1,14 @@
-"""What a compile request does, independent of HTTP: check, lower, compile within the time budget,
-encode."""
+"""What a compile request does, independent of HTTP: prepare (check and lower), compile within the
+time budget, encode; answered from the result cache when this build compiled the same request
+before."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
 
@@ -14,107 +17,180 @@ from compile_service.deadline import budget
 from compile_service.errors import CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
 
+if TYPE_CHECKING:  # the cache is passed in by the caller; only its type is needed here
+    from compile_service.cache import ResultCache
+
 logger = Logger(service=SERVICE, child=True)
+
+Flavour = Literal["v2", "web_client"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request ready for the compiler: `source` is the lowered circuit. `flavour`, `source`,
+    `litinski_transform` and `lowering` (what the user is told was done) determine the result
+    with the compiler build: they are what the result key and the job id hash."""
+
+    flavour: Flavour
+    source: str
+    litinski_transform: bool
+    qubits: int
+    gates: int
+    lowering: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A compiled circuit, encoded: `document` is the JSON of {"slices", "compilation_text"}."""
+    """A compiled circuit, encoded: `document` is the JSON the route answers with before any
+    route wrapping ({"slices", "compilation_text"}, plus "compiler", "stats" and "lowering" for
+    /v2). `lowering` is the report of the request answered (also on a cache hit)."""
 
     document: bytes
     qubits: int
     gates: int
     slices: int
     seconds: float
-    lowering: lowering.LoweringReport
+    cached: bool = False
+    lowering: dict[str, Any] = field(default_factory=dict)
 
 
-def compile_for_web_client(source: str, litinski_transform: bool, limits: Limits) -> Outcome:
+def prepare(
+    source: str,
+    litinski_transform: bool,
+    limits: Limits,
+    flavour: Flavour = "v2",
+    precision: float | None = lowering.DEFAULT_PRECISION,
+) -> Prepared:
+    """The one place a request becomes compiler input: validation and lowering happen here, so
+    the synchronous routes, job submission and the result key all see the same thing. The limits
+    apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis)."""
+    parsed = circuit_check.check(source, limits)
+    with budget(limits.compile_seconds):
+        lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+    if lowered.gates == 0:
+        raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
+    if flavour == "web_client":
+        clash = legacy_text.clashing_register(lowered.registers)
+        if clash:
+            raise UnsupportedCircuit(
+                f"register name '{clash}' contains a word the web client uses to split the "
+                f"compilation text ({', '.join(legacy_text.RESERVED_WORDS)}): rename the register"
+            )
+    return Prepared(
+        flavour,
+        lowered.source,
+        litinski_transform,
+        lowered.qubits,
+        lowered.gates,
+        lowered.report.as_dict(),
+    )
+
+
+def compile_for_web_client(
+    source: str, litinski_transform: bool, limits: Limits, cache: ResultCache | None = None
+) -> Outcome:
     """The legacy /compile result: compilation_text shaped for the web client's parser. The client
     has no precision option: rotations are approximated at the default precision."""
-    return _compile(
-        circuit_check.check(source, limits),
-        litinski_transform,
-        limits,
-        lowering.DEFAULT_PRECISION,
-        vet=_refuse_clashing_registers,
-        shape_text=lambda text: legacy_text.for_web_client(text, litinski_transform),
+    return compile_prepared(
+        prepare(source, litinski_transform, limits, "web_client"), limits, cache
     )
 
 
 def compile_circuit(
-    source: str, litinski_transform: bool, limits: Limits, precision: float | None
-) -> Outcome:
-    """The /v2 result: lsqecc's compilation_text exactly as it wrote it."""
-    return _compile(circuit_check.check(source, limits), litinski_transform, limits, precision)
-
-
-def _refuse_clashing_registers(lowered: lowering.Lowered) -> None:
-    clash = legacy_text.clashing_register(lowered.registers)
-    if clash:
-        raise UnsupportedCircuit(
-            f"register name '{clash}' contains a word the web client uses to split the "
-            f"compilation text ({', '.join(legacy_text.RESERVED_WORDS)}): rename the register"
-        )
-
-
-def _compile(
-    parsed: circuit_check.ParsedCircuit,
+    source: str,
     litinski_transform: bool,
     limits: Limits,
-    precision: float | None,
-    vet: Callable[[lowering.Lowered], None] | None = None,
-    shape_text: Callable[[str], str] | None = None,
+    precision: float | None = lowering.DEFAULT_PRECISION,
+    cache: ResultCache | None = None,
 ) -> Outcome:
+    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats and what
+    the lowering did."""
+    prepared = prepare(source, litinski_transform, limits, precision=precision)
+    return compile_prepared(prepared, limits, cache)
+
+
+def compile_prepared(
+    prepared: Prepared, limits: Limits, cache: ResultCache | None = None
+) -> Outcome:
+    """The result of `prepared`, from `cache` when it holds it, else compiled (and stored)."""
+    if cache is not None:
+        hit = cache.get(prepared)
+        if hit is not None:
+            return dataclasses.replace(hit, lowering=prepared.lowering)
+    outcome = _compile(prepared, limits)
+    if cache is not None:
+        cache.put(prepared, outcome)
+    return outcome
+
+
+def _compile(prepared: Prepared, limits: Limits) -> Outcome:
+    shape_text: Callable[[str], str] | None = None
+    if prepared.flavour == "web_client":
+        transform = prepared.litinski_transform
+        shape_text = lambda text: legacy_text.for_web_client(text, transform)  # noqa: E731
     started = time.perf_counter()
-    lowered: lowering.Lowered | None = None
     try:
         with budget(limits.compile_seconds):
-            lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
-            if lowered.gates == 0:
-                raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-            if vet:
-                vet(lowered)
-            lowered_at = time.perf_counter()
-            compiled = compiler.compile_qasm(lowered.source, litinski_transform)
+            compiled = compiler.compile_qasm(prepared.source, prepared.litinski_transform)
             compiled_at = time.perf_counter()
             text = shape_text(compiled.text) if shape_text else compiled.text
             document = encoding.encode({"slices": compiled.slices, "compilation_text": text})
     except CompileTimeout as exc:
-        raise CompileTimeout(exc.message + _timeout_note(lowered)) from None
+        raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
     finished = time.perf_counter()
+    seconds = round(finished - started, 4)
+    if prepared.flavour == "v2":
+        document = encoding.extend_object(
+            document, _v2_extra(prepared, len(compiled.slices), seconds)
+        )
     logger.info(
         "compiled",
         extra={
-            "qubits": lowered.qubits,
-            "gates": lowered.gates,
-            "lowered": lowered.report.lowered,
-            "rotations_approximated": lowered.report.rotations_approximated,
-            "litinski_transform": litinski_transform,
+            "qubits": prepared.qubits,
+            "gates": prepared.gates,
+            "lowered": prepared.lowering.get("lowered", False),
+            "rotations_approximated": prepared.lowering.get("rotations_approximated", 0),
+            "litinski_transform": prepared.litinski_transform,
             "slices": len(compiled.slices),
-            "lower_ms": round((lowered_at - started) * 1000, 1),
-            "compile_ms": round((compiled_at - lowered_at) * 1000, 1),
+            "compile_ms": round((compiled_at - started) * 1000, 1),
             "encode_ms": round((finished - compiled_at) * 1000, 1),
             "json_bytes": len(document),
         },
     )
     return Outcome(
         document=document,
-        qubits=lowered.qubits,
-        gates=lowered.gates,
+        qubits=prepared.qubits,
+        gates=prepared.gates,
         slices=len(compiled.slices),
-        seconds=round(finished - started, 4),
-        lowering=lowered.report,
+        seconds=seconds,
+        lowering=prepared.lowering,
     )
 
 
-def _timeout_note(lowered: lowering.Lowered | None) -> str:
+def _timeout_note(prepared: Prepared) -> str:
     """What the lowering added, when it did: a coarser precision makes the circuit smaller."""
-    if lowered is None or not lowered.report.rotations_approximated:
+    report = prepared.lowering
+    if not report.get("rotations_approximated"):
         return ""
-    report = lowered.report
     return (
-        f"; as lowered it has {lowered.gates} operations, {report.rotations_approximated} "
-        f"rotations approximated at precision {report.precision:g} ({report.t_gates_added} T "
-        f"gates): a coarser precision (up to {lowering.MAX_PRECISION:g}) makes it smaller"
+        f"; as lowered it has {prepared.gates} operations, {report['rotations_approximated']} "
+        f"rotations approximated at precision {report['precision']:g} "
+        f"({report['t_gates_added']} T gates): a coarser precision (up to "
+        f"{lowering.MAX_PRECISION:g}) makes it smaller"
     )
+
+
+def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, object]:
+    return {
+        "compiler": {
+            "commit": compiler.info().get("compiler_commit", "missing"),
+            "simulator": "NOOP",
+        },
+        "stats": {
+            "qubits": prepared.qubits,
+            "gates": prepared.gates,
+            "slices": slices,
+            "seconds": seconds,
+        },
+        "lowering": prepared.lowering,
+    }

@@ -66,6 +66,19 @@ def load_limits() -> Limits:
     )
 
 
+def load_job_limits() -> Limits:
+    """Limits of POST /v2/jobs: the worker has 15 minutes and 10 GB, and results go to the
+    result store, not a 6 MB response (see README, "Jobs", for how these were measured)."""
+    return Limits(
+        max_body_bytes=_int("LSC_JOB_MAX_BODY_BYTES", 1024 * 1024),
+        max_qubits=_int("LSC_JOB_MAX_QUBITS", 48),
+        max_gates=_int("LSC_JOB_MAX_GATES", 20000),
+        compile_seconds=_float("LSC_JOB_COMPILE_SECONDS", 840.0),
+        # S3's limit for one PUT; the result is stored, never returned in a response.
+        max_response_bytes=_int("LSC_JOB_MAX_RESULT_BYTES", 5 * 1024**3),
+    )
+
+
 @dataclass(frozen=True)
 class Cors:
     """Who may call the API from a browser: the web client's origin, and any others."""

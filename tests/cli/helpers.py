@@ -28,8 +28,12 @@ GOOD_TEXT = (
 GOOD_DOCUMENT = {"slices": [[[None]], [[None]]], "compilation_text": GOOD_TEXT}
 
 
+NO_JOBS = {"error": {"code": "jobs_unavailable", "message": "no jobs", "request_id": "x"}}
+
+
 def good_routes() -> dict[str, Canned]:
     return {
+        "POST /v2/jobs": Canned(503, json.dumps(NO_JOBS)),
         "GET /health": Canned(
             200, json.dumps({"status": "ok", "compiler": {"compiler_commit": "1d9d9f3"}})
         ),

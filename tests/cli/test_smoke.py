@@ -20,6 +20,7 @@ def test_smoke_passes_against_the_real_local_service(lsctl, local_server):
     assert "GET /health: ok, compiler 1d9d9f3" in result.out
     assert "POST /compile:" in result.out and "readable by the web client" in result.out
     assert "POST /v2/compile:" in result.out
+    assert "POST /v2/jobs: job " in result.out and "slices downloaded" in result.out
     assert "smoke test passed" in result.out
 
 
@@ -39,7 +40,8 @@ def test_smoke_passes_against_a_service_answering_correctly(lsctl, fake_service)
     service = fake_service(good_routes())
     result = lsctl("smoke", "--url", service.url + "/", "--timeout", "0")
     assert result.code == 0, result.text
-    assert service.hits == ["GET /health", "POST /compile", "POST /v2/compile"]
+    assert service.hits == ["GET /health", "POST /compile", "POST /v2/compile", "POST /v2/jobs"]
+    assert "POST /v2/jobs: skipped: this service has no jobs" in result.out
 
 
 def test_a_server_error_fails_with_status_headers_and_body(lsctl, fake_service):
@@ -113,7 +115,7 @@ def test_warm_up_answers_are_retried_with_growing_delays(fake_service):
     smoke_checks.run(service.url, total_seconds=60, log=lines.append, sleep=pauses.append)
     assert pauses == [1.0, 2.0, 4.0]
     assert service.hits.count("GET /health") == 4
-    assert "retrying" in lines[0] and lines[-1].startswith("POST /v2/compile")
+    assert "retrying" in lines[0] and lines[-1].startswith("POST /v2/jobs: skipped")
 
 
 def test_retries_stop_when_the_time_is_up(lsctl, fake_service):

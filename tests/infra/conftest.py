@@ -30,6 +30,36 @@ HANDLER_ENV = {
     "LSC_IMAGE_URI",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
+    # jobs and the result cache
+    "LSC_JOBS_BACKEND",
+    "LSC_RESULTS_BUCKET",
+    "LSC_JOBS_TABLE",
+    "LSC_JOBS_QUEUE_URL",
+    "LSC_RESULT_DAYS",
+    "LSC_JOB_MAX_BODY_BYTES",
+    "LSC_JOB_MAX_QUBITS",
+    "LSC_JOB_MAX_GATES",
+}
+# Every variable the job worker (function/worker.py) reads from the stack.
+WORKER_ENV = {
+    "POWERTOOLS_SERVICE_NAME",
+    "LSC_JOBS_BACKEND",
+    "LSC_RESULTS_BUCKET",
+    "LSC_JOBS_TABLE",
+    "LSC_JOBS_QUEUE_URL",
+    "LSC_JOBS_DLQ_ARN",
+    "LSC_RESULT_DAYS",
+    "LSC_JOB_COMPILE_SECONDS",
+    "LSC_JOB_WORKER_TIMEOUT",
+}
+# Read only by the local implementation (lsctl serve sets them) or left at their defaults.
+LOCAL_OR_DEFAULT_ENV = {
+    "LSC_LOCAL_DATA_DIR",
+    "LSC_LOCAL_RESULTS_URL",
+    "LSC_JOB_MAX_RECEIVES",
+    "LSC_JOB_MAX_RESULT_BYTES",
+    "LSC_RESULT_CACHE",  # on unless a benchmark turns it off
+    "LSC_GIT_COMMIT",  # baked into the image by the Dockerfile (ENV)
 }
 
 

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from lsctl.build import (
 from lsctl.build.subpackage_prune import Pruned
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
+from lsctl.samples import README_EXAMPLE
 from tests.conftest import COMPILER_PRESENT
 
 PYC_UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
@@ -132,7 +134,8 @@ def test_what_no_import_reads_is_pruned(built: tuple[Path, bundle.Report]) -> No
         or (p.is_file() and p.suffix in bundle.PRUNE_SUFFIXES)
     ]
     assert leftovers == []
-    assert sorted(p.name for p in (path / "botocore" / "data").iterdir() if p.is_dir()) == ["xray"]
+    models = sorted(p.name for p in (path / "botocore" / "data").iterdir() if p.is_dir())
+    assert models == ["dynamodb", "s3", "sqs", "xray"]
     assert report.pruned_bytes["test suites"] > 10_000_000
     assert report.stripped, "no library was stripped of debug symbols"
     for entry in report.stripped:
@@ -253,3 +256,43 @@ def test_require_compiler_fails_before_building(tmp_path: Path) -> None:
         bundle.build(tmp_path / "bundle", require_compiler=True, compiler_root=empty, log=quiet)
     assert not (tmp_path / "bundle").exists()
     assert not (tmp_path / "bundle.tmp").exists()
+
+
+@pytest.mark.compiler
+def test_a_job_runs_from_the_bundle_alone_on_moto(
+    built: tuple[Path, bundle.Report], tmp_path: Path
+) -> None:
+    """The worker's entry point, boto3 and the S3/SQS/DynamoDB models are in the bundle: a job
+    goes API handler -> SQS -> worker handler -> S3 -> result link, importing nothing else."""
+    from tests.conftest import moto_server
+    from tests.service.jobs_harness import AwsHarness
+
+    path, _ = built
+    results = tmp_path / "jobs-probe.json"
+    with moto_server() as url:
+        harness = AwsHarness(url, "bundle")
+        harness.create()
+        env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_METRICS_DISABLED": "true", **harness.env}
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+        subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-W",
+                "ignore",
+                Path(__file__).with_name("bundle_jobs_probe.py"),
+                path,
+                README_EXAMPLE,
+                results,
+            ],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    found = json.loads(results.read_text())
+    assert found["submit_status"] == 202 and found["status"] == "succeeded"
+    assert found["slices"] > 0
+    assert found["boto3"].startswith(str(path))

@@ -18,8 +18,10 @@ from samtranslator.translator.transform import transform
 from tests.infra.conftest import (
     HANDLER_ENV,
     IMAGE,
+    LOCAL_OR_DEFAULT_ENV,
     REPO,
     TEMPLATE,
+    WORKER_ENV,
     _NoManagedPolicies,
     load,
     of_type,
@@ -41,8 +43,17 @@ def settings(stage: str) -> tuple[dict[str, Any], dict[str, str]]:
     return transformed(stage), {"Stage": stage, "ImageUri": IMAGE}
 
 
+COMPILE_FUNCTION = "CompileFunction"  # the API's; WorkerFunction compiles jobs (test_jobs_stack)
+
+
 def function(template: dict[str, Any]) -> dict[str, Any]:
-    return one(template, "AWS::Lambda::Function")[1]["Properties"]
+    return template["Resources"][COMPILE_FUNCTION]["Properties"]
+
+
+def deploy_alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The alarms that roll a deployment back (not the jobs' dead-letter alarm)."""
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    return {k: v for k, v in alarms.items() if v["Properties"].get("Namespace") != "AWS/SQS"}
 
 
 def test_alias_live_is_shifted_by_codedeploy_per_stage(stage: str) -> None:
@@ -77,7 +88,7 @@ ANY = _Any()
 def test_alarms_roll_a_deployment_back(stage: str) -> None:
     template, _ = settings(stage)
     _, group = one(template, "AWS::CodeDeploy::DeploymentGroup")
-    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    alarms = deploy_alarms(template)
     wired = group["Properties"]["AlarmConfiguration"]
     rollback = group["Properties"]["AutoRollbackConfiguration"]
 
@@ -101,8 +112,8 @@ def test_alarms_roll_a_deployment_back(stage: str) -> None:
 def test_function_alarms_watch_the_version_being_deployed(stage: str) -> None:
     template, _ = settings(stage)
     version_id, _ = one(template, "AWS::Lambda::Version")
-    function_id, _ = one(template, "AWS::Lambda::Function")
-    for alarm in of_type(template, "AWS::CloudWatch::Alarm").values():
+    function_id = COMPILE_FUNCTION
+    for alarm in deploy_alarms(template).values():
         properties = alarm["Properties"]
         if properties["Namespace"] != "AWS/Lambda":
             continue
@@ -193,11 +204,12 @@ def test_function_reads_every_setting_the_handler_reads(stage: str) -> None:
     template, _ = settings(stage)
     variables = function(template)["Environment"]["Variables"]
     assert set(variables) == HANDLER_ENV
+    worker = template["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(worker) == WORKER_ENV
     read_by_handler = set()
     for source in (REPO / "function").rglob("*.py"):
         read_by_handler |= set(re.findall(r"\"(LSC_[A-Z_]+)\"", source.read_text()))
-    # LSC_GIT_COMMIT is baked into the image by the Dockerfile (ENV), not set by the stack.
-    assert read_by_handler - {"LSC_GIT_COMMIT"} <= set(variables)
+    assert read_by_handler - LOCAL_OR_DEFAULT_ENV <= set(variables) | set(worker)
 
 
 def test_cors_origin_comes_from_a_parameter(stage: str) -> None:
@@ -318,7 +330,7 @@ def test_prod_is_throttled_no_lower_than_dev() -> None:
 def test_every_log_group_has_retention(stage: str) -> None:
     template, parameters = settings(stage)
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 2  # the function's and the API's access logs
+    assert len(groups) == 3  # the function's, the API's access logs, the job worker's
     for group in groups.values():
         retention = resolve(group["Properties"]["RetentionInDays"], template, parameters)
         assert retention in LOG_RETENTION_VALUES
@@ -376,7 +388,7 @@ def test_outputs_name_the_api_the_function_and_the_alias(stage: str) -> None:
     outputs = template["Outputs"]
     api_id, _ = one(template, "AWS::ApiGateway::RestApi")
     alias_id, _ = one(template, "AWS::Lambda::Alias")
-    function_id, _ = one(template, "AWS::Lambda::Function")
+    function_id = COMPILE_FUNCTION
     url = outputs["ApiUrl"]["Value"]["Fn::Sub"]
     assert url.startswith(f"https://${{{api_id}}}.execute-api.")
     assert url.endswith("/${Stage}")  # the stage included, no trailing slash

@@ -83,7 +83,7 @@ _WORKER = textwrap.dedent(
     request = json.load(sys.stdin)
     if request["routes"]:
         import app
-        from lsctl.proxy_event import to_event
+        from lsctl.local.proxy_event import to_event
         from types import SimpleNamespace
         context = SimpleNamespace(
             function_name="f", function_version="1",

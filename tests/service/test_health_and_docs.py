@@ -46,7 +46,15 @@ def test_openapi_document_is_served_as_committed(invoke):
     document = json.loads(served["body"])
     assert served["statusCode"] == 200
     assert served["body"] == (REPO / "function" / "compile_service" / "openapi.json").read_text()
-    assert set(document["paths"]) == {"/compile", "/v2/compile", "/health", "/v2/openapi.json"}
+    assert set(document["paths"]) == {
+        "/compile",
+        "/v2/compile",
+        "/v2/jobs",
+        "/v2/jobs/{job_id}",
+        "/v2/jobs/{job_id}/result",
+        "/health",
+        "/v2/openapi.json",
+    }
     request = document["components"]["schemas"]["LegacyCompileRequest"]
     assert request["properties"]["apply_litinski_transform"]["type"] == "boolean"
     assert request["required"] == ["circuit"]

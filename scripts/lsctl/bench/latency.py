@@ -35,7 +35,10 @@ from lsctl.bench.circuits import Circuit
 from lsctl.local import proxy_event
 from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 
-HANDLER_ENV = lambda_environment("lattice-surgery-bench", log_level="WARNING")
+HANDLER_ENV = {
+    **lambda_environment("lattice-surgery-bench", log_level="WARNING"),
+    "LSC_RESULT_CACHE": "off",  # every call compiles: this measures the compile path
+}
 SMALL_SECONDS = 0.5  # circuits faster than this get SMALL_FACTOR x the repeats
 SMALL_FACTOR = 4
 TARGET_LARGE = 0.8  # handler / upstream on circuits of LARGE_QUBITS+ qubits

@@ -109,7 +109,8 @@ def measure(
 ) -> dict[str, Any]:
     """Throughput and latency at each concurrency level, after a warm-up of every worker."""
     rows = []
-    with served(workers, cwd) as url:
+    # Every request compiles (the result cache would answer repeats): the compile's throughput.
+    with served(workers, cwd, "--env", "LSC_RESULT_CACHE=off") as url:
         warm = run_load(url, "/compile", body, concurrency=workers, requests=2 * workers)
         if warm.statuses.get(200, 0) == 0:
             return {

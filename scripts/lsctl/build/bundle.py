@@ -1,6 +1,7 @@
 """Assemble the Lambda task root (`lsctl build`): what the Dockerfile copies into /var/task.
 
-    app.py, compile_service/       the handler (function/)
+    app.py, worker.py,
+    compile_service/               the handlers (function/): the API's and the job worker's
     lsqecc/, compiler_info.json    the patched compiler (compiler_source.prepare), if present
     everything else                requirements/runtime.txt installed for Lambda's platform
 
@@ -9,8 +10,8 @@ Steps, each one measured in the report (build/bundle-report.json):
    image is Amazon Linux 2023, glibc 2.34) from wheels only, hash-checked, so any host produces the
    same files;
 2. prune what is never imported at run time: test suites, benchmarks, type stubs, C headers and
-   sources, static libraries, and botocore's service models except X-Ray's (botocore stays: the
-   X-Ray SDK imports it at start-up; no code here creates any other AWS client);
+   sources, static libraries, and botocore's service models except X-Ray's and the jobs' (S3,
+   SQS, DynamoDB: the only clients the service creates, lazily; see aws_store);
 3. `strip --strip-debug` (elf_strip) the shared libraries that carry debug sections (only
    those: stripping an auditwheel-patched library without them can corrupt it, as happened with
    scipy's OpenBLAS), and keep a stripped file only if it still loads;
@@ -79,8 +80,9 @@ PRUNE_SUFFIXES = {
     ".cpp": "C/Cython sources and headers",
     ".a": "static libraries",
 }
-# botocore is needed (aws_xray_sdk imports it) but only the X-Ray model can ever be loaded.
-BOTOCORE_MODELS_KEPT = {"xray"}
+# botocore is needed (aws_xray_sdk imports it); the service's clients are X-Ray's and the jobs'
+# (compile_service.jobs.aws_store: S3, SQS, DynamoDB), so only those models can ever be loaded.
+BOTOCORE_MODELS_KEPT = {"xray", "s3", "sqs", "dynamodb"}
 
 
 Log = Callable[[str], None]
@@ -252,8 +254,12 @@ def _ignore_caches(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
 
 
+ENTRY_POINTS = ("app.py", "worker.py")  # the API's handler and the job worker's (same image)
+
+
 def copy_function(stage: Path) -> None:
-    shutil.copy2(FUNCTION_DIR / "app.py", stage / "app.py")
+    for entry in ENTRY_POINTS:
+        shutil.copy2(FUNCTION_DIR / entry, stage / entry)
     shutil.copytree(
         FUNCTION_DIR / "compile_service", stage / "compile_service", ignore=_ignore_caches
     )
@@ -300,7 +306,7 @@ def prune(stage: Path) -> dict[str, int]:
     if models.is_dir():
         for model in sorted(models.iterdir()):
             if model.is_dir() and model.name not in BOTOCORE_MODELS_KEPT:
-                drop(model, "botocore service models other than X-Ray")
+                drop(model, "botocore service models the service has no client for")
     for directory in sorted(stage.rglob("*"), reverse=True):
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()

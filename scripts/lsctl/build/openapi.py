@@ -6,7 +6,7 @@ sync and GET /v2/openapi.json serves."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -79,7 +79,52 @@ class Health(msgspec.Struct):
     limits: Limits
 
 
-TYPES = [payloads.LegacyCompileRequest, payloads.CompileRequest, CompileResult, ErrorBody, Health]
+class JobCircuit(msgspec.Struct):
+    qubits: int
+    gates: int
+    litinski_transform: bool
+
+
+class JobTimings(msgspec.Struct):
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    attempts: int
+
+
+class JobErrorDetail(msgspec.Struct):
+    code: str
+    message: str
+
+
+class JobLinks(msgspec.Struct):
+    self: str
+    result: str
+
+
+class Job(msgspec.Struct):
+    """A compile job. `id` is a content hash of the prepared request and the compiler build:
+    the same request is the same job. Times are Unix epoch seconds."""
+
+    id: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    circuit: JobCircuit
+    timings: JobTimings
+    stats: Stats | None
+    error: JobErrorDetail | None
+    expires_at: int
+    links: JobLinks
+    result_url: str | None
+
+
+TYPES = [
+    payloads.LegacyCompileRequest,
+    payloads.CompileRequest,
+    CompileResult,
+    ErrorBody,
+    Health,
+    Job,
+]
 TEXT_ERROR = {"text/plain": {"schema": {"type": "string"}}}
 LEGACY_ERRORS = {
     str(status): {"description": description, "content": TEXT_ERROR}
@@ -150,6 +195,46 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             **_v2_errors(),
         },
     },
+    ("/v2/jobs", "post"): {
+        "summary": "Submit a compile job (for circuits over the synchronous limits)",
+        "description": "Takes the /v2/compile body, validated at once (bad input is a 4xx "
+        "here, never a failed job), with the larger job limits. The same request twice is the "
+        "same job. Poll the job's `links.self`; when it succeeded, `result_url` is a "
+        "time-limited link to the result (gzipped JSON, the /v2/compile document).",
+        "requestBody": {"required": True, "content": _json(payloads.CompileRequest)},
+        "responses": {
+            "202": {"description": "queued or running", "content": _json(Job)},
+            "200": {"description": "already finished (succeeded or failed)", "content": _json(Job)},
+            **{k: v for k, v in _v2_errors().items() if k != "504"},
+            "503": {
+                "description": "this deployment has no jobs, or no compiler",
+                "content": _json(ErrorBody),
+            },
+        },
+    },
+    ("/v2/jobs/{job_id}", "get"): {
+        "summary": "A job's status, timings, stats, error, and result link",
+        "responses": {
+            "200": {"description": "the job", "content": _json(Job)},
+            "404": {
+                "description": "no such job, or its result expired",
+                "content": _json(ErrorBody),
+            },
+            "503": {"description": "this deployment has no jobs", "content": _json(ErrorBody)},
+        },
+    },
+    ("/v2/jobs/{job_id}/result", "get"): {
+        "summary": "Redirect to a succeeded job's result",
+        "responses": {
+            "303": {"description": "Location: the time-limited result link"},
+            "404": {
+                "description": "no such job, or its result expired",
+                "content": _json(ErrorBody),
+            },
+            "409": {"description": "the job has not succeeded", "content": _json(ErrorBody)},
+            "503": {"description": "this deployment has no jobs", "content": _json(ErrorBody)},
+        },
+    },
     ("/health", "get"): {
         "summary": "What is deployed, and its limits",
         "responses": {
@@ -173,7 +258,8 @@ def document() -> dict[str, Any]:
     spec.pop("servers", None)
     for (path, method), operation in OPERATIONS.items():
         generated = spec["paths"][path][method]
-        spec["paths"][path][method] = {"operationId": generated["operationId"], **operation}
+        kept = {k: generated[k] for k in ("operationId", "parameters") if k in generated}
+        spec["paths"][path][method] = {**kept, **operation}
     _, components = msgspec.json.schema_components(
         TYPES, ref_template="#/components/schemas/{name}"
     )

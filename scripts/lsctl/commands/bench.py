@@ -19,6 +19,7 @@ from lsctl.bench import (
     machine,
     report,
     response_bytes,
+    result_cache,
     scaling,
     size,
     throughput,
@@ -36,6 +37,7 @@ NEEDS_COMPILER = (
 WITHOUT_COMPILER = {"size"}
 FULL_REPEATS, QUICK_REPEATS = 5, 3
 FULL_REQUESTS, QUICK_REQUESTS = 100, 24
+ALL_SECTIONS = (*report.SECTIONS, result_cache.SECTION)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--only",
-        default=",".join(report.SECTIONS),
-        help=f"comma-separated sections to run (default all: {','.join(report.SECTIONS)})",
+        default=",".join(ALL_SECTIONS),
+        help=f"comma-separated sections to run (default all: {','.join(ALL_SECTIONS)})",
     )
     parser.set_defaults(func=run)
 
@@ -71,9 +73,9 @@ def _progress(message: str) -> None:
 
 def _sections(only: str) -> list[str]:
     chosen = [s.strip() for s in only.split(",") if s.strip()]
-    unknown = sorted(set(chosen) - set(report.SECTIONS))
+    unknown = sorted(set(chosen) - set(ALL_SECTIONS))
     if unknown:
-        raise CliError(f"unknown section(s) {', '.join(unknown)}; choose from {report.SECTIONS}")
+        raise CliError(f"unknown section(s) {', '.join(unknown)}; choose from {ALL_SECTIONS}")
     return chosen
 
 
@@ -137,6 +139,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             REPO_ROOT,
             _progress,
         )
+    if result_cache.SECTION in chosen:
+        _progress("result cache")
+        sections[result_cache.SECTION] = result_cache.measure(handler_paths(), repeats, _progress)
     return {"repeats": repeats, "quick": args.quick, "sections": sections}
 
 
@@ -154,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         **collected,
     }
     json_path, md_path, markdown = report.write(document, args.out)
+    if result_cache.SECTION in document["sections"]:
+        markdown += result_cache.append(md_path, document["sections"][result_cache.SECTION])
     print(markdown)
     print(f"wrote {json_path} and {md_path}")
     return 0

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lsctl.deploy import session, stacks
+from lsctl.deploy import results_bucket, session, stacks
 from lsctl.deploy.options import AWS_EPILOG, add_region, add_stage, stack_name
 from lsctl.deploy.session import error_code
 from lsctl.errors import CliError, describe_aws_error
@@ -88,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
     groups = log_groups(cfn, name, stack)
     if not args.yes and not confirmed(name, region):
         raise CliError("not confirmed: nothing deleted")
+    bucket = stacks.outputs(stack).get(results_bucket.OUTPUT)
+    if bucket:  # CloudFormation cannot delete a bucket that holds objects
+        count = results_bucket.empty(session.client("s3", args.region), bucket)
+        print(f"emptied the results bucket {bucket} ({count} objects)")
     stacks.delete(cfn, name, log=lambda line: print(line, flush=True))
     logs = session.client("logs", args.region)
     for group in groups:

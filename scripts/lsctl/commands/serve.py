@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
 
 from lsctl.errors import CliError
-from lsctl.local import local_server
-from lsctl.paths import PATCHED_COMPILER_DIR
+from lsctl.local import job_pool, local_server, result_files
+from lsctl.paths import BUILD_DIR, PATCHED_COMPILER_DIR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=PATCHED_COMPILER_DIR,
         help="patched compiler copy to serve (default build/compiler, made by prepare-compiler)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=BUILD_DIR / "local-data",
+        help="the local result store and job queue (default build/local-data)",
+    )
+    parser.add_argument(
+        "--job-workers",
+        type=positive,
+        default=1,
+        help="processes compiling jobs from POST /v2/jobs (default 1)",
     )
     parser.add_argument(
         "--env",
@@ -78,22 +91,32 @@ def _stop(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)  # stop cleanly, workers included, on `kill`
-    env = local_server.local_environment(dict(args.env))
+    data_dir = args.data_dir.resolve()
+    jobs_env = {
+        "LSC_JOBS_BACKEND": "local",
+        "LSC_LOCAL_DATA_DIR": str(data_dir),
+        "LSC_LOCAL_RESULTS_URL": f"http://{args.host}:{args.port}{result_files.PREFIX}",
+    }
+    env = local_server.local_environment({**jobs_env, **dict(args.env)})
     local_server.check_settings(env)
     local_server.check_port(args.host, args.port)
-    workers = local_server.Workers(args.workers, local_server.handler_paths(args.compiler_dir), env)
+    paths = local_server.handler_paths(args.compiler_dir)
+    workers = local_server.Workers(args.workers, paths, env)
     state = workers.warm()
     try:
-        server = local_server.make_server(args.host, args.port, workers)
+        server = local_server.make_server(args.host, args.port, workers, data_dir / "results")
     except OSError as exc:  # taken since check_port
         workers.close()
         raise CliError(local_server.port_problem(args.host, args.port, exc)) from None
     host, port = server.server_address[:2]
+    sys.path[:0] = [p for p in paths if p not in sys.path]  # the job pool reads the queue
+    jobs = job_pool.JobPool(args.job_workers, paths, env)
     if state != "ok":
         print(f"WARNING: {state}.\nCompile routes will answer 503 until then.", flush=True)
     print(
         f"lattice-surgery compile service on http://{host}:{port} "
-        f"({args.workers} workers; compiler {'ready' if state == 'ok' else 'MISSING'})\n"
+        f"({args.workers} workers, {args.job_workers} job workers; "
+        f"compiler {'ready' if state == 'ok' else 'MISSING'}; results in {data_dir})\n"
         f"  curl http://{host}:{port}/health\n"
         f"  web client: https://latticesurgery.com/?localapi=true  (Ctrl-C to stop)",
         flush=True,
@@ -104,5 +127,6 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        jobs.close()
         workers.close()
     return 0

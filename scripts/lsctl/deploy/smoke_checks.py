@@ -24,6 +24,7 @@ from lsctl.samples import README_EXAMPLE
 RETRY_STATUSES = {403, 404, 429, 500, 502, 503, 504}
 REQUEST_SECONDS = 35.0  # API Gateway gives up at 29 s
 BODY_SHOWN = 600
+JOB_SECONDS = 120.0  # a queued job of the README example: a cold worker, then a second
 
 Log = Callable[[str], None]
 
@@ -145,10 +146,42 @@ def check_v2(base: str) -> str:
     return f"{slices} slices, compiler {str(commit)[:12]}, {stats.get('seconds')} s compiling"
 
 
+def check_job(base: str) -> str:
+    """A small job end to end: submit, poll, download the result; skipped (saying so) where the
+    service has no jobs (503 jobs_unavailable)."""
+    from lsctl.deploy import jobs_client
+
+    check = "POST /v2/jobs"
+    # A comment unique to this run makes it a new job, so a worker compiles it (the same
+    # circuit would be answered from the result store once any run compiled it).
+    circuit = f"{README_EXAMPLE}// lsctl smoke {time.time_ns()}\n"
+    try:
+        job, _ = jobs_client.submit(base, circuit)
+    except jobs_client.JobError as exc:
+        response = exc.response
+        if response is not None and response.status == 503 and b"jobs_unavailable" in response.body:
+            return "skipped: this service has no jobs (jobs_unavailable)"
+        raise SmokeFailure(check, str(exc), response) from None
+    started = time.monotonic()
+    try:
+        job = jobs_client.wait(base, job, timeout=JOB_SECONDS)
+        document = jobs_client.result(job)
+    except jobs_client.JobError as exc:
+        raise SmokeFailure(check, str(exc), exc.response) from None
+    if job["status"] != "succeeded":
+        raise SmokeFailure(check, f"the job {job['status']}: {job.get('error')}")
+    slices, _ = _check_document(check, document, HttpResponse(200, {}, b""))
+    return (
+        f"job {job['id'][:12]} succeeded after {time.monotonic() - started:.1f} s of polling, "
+        f"{slices} slices downloaded from its result link"
+    )
+
+
 CHECKS: list[tuple[str, Callable[[str], str]]] = [
     ("GET /health", check_health),
     ("POST /compile", check_legacy),
     ("POST /v2/compile", check_v2),
+    ("POST /v2/jobs", check_job),
 ]
 
 

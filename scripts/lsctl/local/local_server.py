@@ -23,7 +23,7 @@ from unittest import mock
 
 from lsctl.errors import CliError
 from lsctl.git import head_commit
-from lsctl.local import proxy_event
+from lsctl.local import proxy_event, result_files
 from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR, compiler_present
 
@@ -166,7 +166,9 @@ class Workers:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, workers: Workers, results_dir: Path | None = None
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "lsctl-local"
@@ -177,6 +179,9 @@ def make_server(host: str, port: int, workers: Workers) -> ThreadingHTTPServer:
                 self._send(proxy_event.HttpResult(413, [], b"request body too large\n"))
                 return
             body = self.rfile.read(length) if length else b""
+            if results_dir is not None and result_files.handles(self.path):
+                self._send(result_files.serve(results_dir, self.path))  # S3's part
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             event = proxy_event.to_event(self.command, self.path, headers, body)
             self._send(proxy_event.from_result(workers.invoke(event)))

@@ -1,0 +1,183 @@
+"""The storage/queue interface on AWS: results in S3, job records in DynamoDB (conditional
+writes on a version, TTL on `expires_at`), the queue in SQS (its redrive policy and dead-letter
+queue are in template.yml).
+
+boto3 is imported when a client is first needed, not when this module loads: the synchronous
+routes import it only when they first consult the result store (see README, "Cold start")."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+
+import msgspec
+
+from compile_service.jobs.store import (
+    Backend,
+    JobRecord,
+    ResultMeta,
+    StoredResult,
+    decode_record,
+    encode_record,
+    next_version,
+)
+
+RESULTS_PREFIX = "results/"
+REQUESTS_PREFIX = "requests/"
+META_KEY = "lsc-meta"
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """One client per service and process (AWS_REGION and AWS_ENDPOINT_URL from the
+    environment, as boto3 reads them)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
+    if service == "s3":
+        config = config.merge(Config(signature_version="s3v4"))
+    return boto3.client(service, config=config)
+
+
+def _missing(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("NoSuchKey", "404", "NotFound")
+
+
+class S3Results:
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def _key(self, key: str) -> str:
+        return f"{RESULTS_PREFIX}{key}.json.gz"
+
+    def meta(self, key: str) -> ResultMeta | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = client("s3").head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return _meta(head)
+
+    def get(self, key: str) -> StoredResult | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            found = client("s3").get_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        meta = _meta(found)
+        return None if meta is None else StoredResult(found["Body"].read(), meta)
+
+    def put(self, key: str, result: StoredResult) -> None:
+        client("s3").put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=result.document_gz,
+            ContentType="application/json",
+            ContentEncoding="gzip",
+            Metadata={META_KEY: msgspec.json.encode(result.meta).decode()},
+        )
+
+    def link(self, key: str, seconds: int) -> str:
+        return client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": self._key(key)},
+            ExpiresIn=seconds,
+        )
+
+    def put_request(self, key: str, body: bytes) -> None:
+        client("s3").put_object(
+            Bucket=self.bucket,
+            Key=f"{REQUESTS_PREFIX}{key}.json",
+            Body=body,
+            ContentType="application/json",
+        )
+
+    def get_request(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            found = client("s3").get_object(Bucket=self.bucket, Key=f"{REQUESTS_PREFIX}{key}.json")
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return found["Body"].read()
+
+
+def _meta(response: dict[str, Any]) -> ResultMeta | None:
+    raw = response.get("Metadata", {}).get(META_KEY)
+    return None if raw is None else msgspec.json.decode(raw, type=ResultMeta)
+
+
+class DynamoJobs:
+    """Items {id, version, status, expires_at (TTL), record (the JobRecord as JSON)}."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get(self, job_id: str) -> JobRecord | None:
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key={"id": {"S": job_id}}, ConsistentRead=True)
+            .get("Item")
+        )
+        if item is None:
+            return None
+        record = decode_record(item["record"]["S"])
+        # TTL deletes within days, not at once: an item past its time is already gone for us.
+        return None if record.expires_at < time.time() else record
+
+    def put(self, record: JobRecord, expected_version: int | None) -> bool:
+        written = next_version(record, expected_version)
+        item = {
+            "id": {"S": written.id},
+            "version": {"N": str(written.version)},
+            "status": {"S": written.status},
+            "expires_at": {"N": str(written.expires_at)},
+            "record": {"S": encode_record(written).decode()},
+        }
+        if expected_version is None:
+            # A new job, or one past its TTL that DynamoDB has not deleted yet.
+            condition: dict[str, Any] = {
+                "ConditionExpression": "attribute_not_exists(id) OR expires_at < :now",
+                "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+            }
+        else:
+            condition = {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        dynamodb = client("dynamodb")
+        try:
+            dynamodb.put_item(TableName=self.table, Item=item, **condition)
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+
+class SqsQueue:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def send(self, job_id: str) -> None:
+        client("sqs").send_message(
+            QueueUrl=self.url, MessageBody=msgspec.json.encode({"job_id": job_id}).decode()
+        )
+
+
+def backend(bucket: str, table: str, queue_url: str, result_days: int) -> Backend:
+    return Backend(
+        results=S3Results(bucket),
+        jobs=DynamoJobs(table),
+        queue=SqsQueue(queue_url),
+        result_days=result_days,
+    )

@@ -1,0 +1,91 @@
+"""Submit a job and look it up. Submission prepares (validates and lowers) the request at once,
+so bad input is a 4xx here and never a failed job; the job id is the prepared request's result
+key, so the same request twice is the same job and a stored result is a finished job."""
+
+from __future__ import annotations
+
+import time
+
+import msgspec
+
+from compile_service import service
+from compile_service.errors import JobNotFinished, JobNotFound
+from compile_service.jobs import ids
+from compile_service.jobs.store import ACTIVE, Backend, JobRecord
+from compile_service.settings import Limits
+
+DAY = 86400
+LINK_SECONDS = 3600
+# A queued job whose message must be lost by now: longer than the queue's retention (1 day).
+STRANDED_SECONDS = 86400 + 3600
+
+
+def submit(
+    source: str,
+    litinski_transform: bool,
+    precision: float | None,
+    limits: Limits,
+    backend: Backend,
+) -> JobRecord:
+    """The job for this request: an existing one when it is queued, running, succeeded with its
+    result still stored, or failed for a reason a retry cannot change; else a new one, queued
+    (or succeeded at once when the result store already holds the result)."""
+    prepared = service.prepare(source, litinski_transform, limits, precision=precision)
+    job_id = ids.result_key(prepared)
+    for _ in range(5):  # another submitter may write between our read and our write
+        existing = backend.jobs.get(job_id)
+        if existing is not None and _still_good(existing, backend):
+            if _stranded(existing):  # its message was lost: send another (runs are idempotent)
+                backend.queue.send(job_id)
+            return existing
+        meta = backend.results.meta(job_id)
+        now = time.time()
+        record = JobRecord(
+            id=job_id,
+            status="succeeded" if meta else "queued",
+            qubits=prepared.qubits,
+            gates=prepared.gates,
+            litinski_transform=prepared.litinski_transform,
+            created_at=now,
+            finished_at=now if meta else None,
+            stats=meta,
+            expires_at=int(now + backend.result_days * DAY),
+        )
+        if record.status == "queued":
+            backend.results.put_request(job_id, msgspec.json.encode(prepared))
+        if backend.jobs.put(record, existing.version if existing else None):
+            if record.status == "queued":
+                backend.queue.send(job_id)
+            return backend.jobs.get(job_id) or record
+    raise RuntimeError(f"job {job_id}: could not write its record after 5 attempts")
+
+
+def _stranded(job: JobRecord) -> bool:
+    """Queued for longer than any delivery can take: the submitter that queued it died between
+    writing the record and sending its message (or the message expired unconsumed)."""
+    return job.status == "queued" and time.time() - job.created_at > STRANDED_SECONDS
+
+
+def _still_good(job: JobRecord, backend: Backend) -> bool:
+    if job.status in ACTIVE:
+        return True
+    if job.status == "failed":
+        return not (job.error and job.error.retryable)
+    return backend.results.meta(job.id) is not None  # succeeded: unless the result expired
+
+
+def find(job_id: str, backend: Backend) -> JobRecord:
+    """The job, or JobNotFound: never submitted, expired, or succeeded with an expired result."""
+    job = backend.jobs.get(job_id) if ids.is_valid(job_id) else None
+    if job is None:
+        raise JobNotFound(f"no job {job_id} (job ids are 40 hex digits; jobs expire after days)")
+    if job.status == "succeeded" and backend.results.meta(job_id) is None:
+        raise JobNotFound(f"the result of job {job_id} has expired; submit the request again")
+    return job
+
+
+def result_link(job: JobRecord, backend: Backend) -> str:
+    """A time-limited link to the result of a job `find` returned, or JobNotFinished."""
+    if job.status != "succeeded":
+        raise JobNotFinished(f"job {job.id} is {job.status}; its result exists once it succeeded")
+    return backend.results.link(job.id, LINK_SECONDS)
