@@ -170,7 +170,7 @@ def test_a_circuit_the_compiler_rejects_fails_once_with_its_message(
         ({"circuit": "h q[0];"}, 400, "invalid_circuit"),
         ({"circuit": "OPENQASM 2.0;", "litinsky_transform": True}, 400, "invalid_request"),
         (
-            {"circuit": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ny q[0];\n'},
+            {"circuit": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nreset q[0];\n'},
             422,
             "unsupported_circuit",
         ),
