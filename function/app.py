@@ -1,6 +1,7 @@
 """Lambda entry point: `app.lambda_handler` (the image's CMD)."""
 
 import gc
+import warnings
 
 # Cold start: importing qiskit/lsqecc creates hundreds of thousands of long-lived objects, and the
 # cyclic collector re-scans them over and over during the import (measured: ~30 ms of the
@@ -19,10 +20,18 @@ from compile_service.api import app, logger, metrics, tracer  # noqa: E402
 gc.freeze()
 gc.enable()
 
+METRICS_DISABLED = is_metrics_disabled()  # as the environment says at init
+# Some answers record no metric (a 404, a 405, a preflight): Powertools' warning is no news.
+warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
+
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
 # Powertools prints the ColdStart metric even with POWERTOOLS_METRICS_DISABLED: not asked then.
-@metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
+@metrics.log_metrics(capture_cold_start_metric=not METRICS_DISABLED)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    finally:
+        if METRICS_DISABLED:  # Powertools keeps them (and prints every 100th) unless it prints
+            metrics.clear_metrics()

@@ -140,7 +140,10 @@ class Workers:
         )
 
     def warm(self) -> str:
-        return self._pool.submit(_warm).result()
+        """Start every worker (each imports the handler) and wait for them, so no request pays
+        an import: one task per worker at once makes the pool start them all."""
+        states = [f.result() for f in [self._pool.submit(_warm) for _ in range(self._size)]]
+        return states[0]
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         pool = self._pool
