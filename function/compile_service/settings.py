@@ -72,7 +72,7 @@ def load_job_limits() -> Limits:
     return Limits(
         max_body_bytes=_int("LSC_JOB_MAX_BODY_BYTES", 1024 * 1024),
         max_qubits=_int("LSC_JOB_MAX_QUBITS", 48),
-        max_gates=_int("LSC_JOB_MAX_GATES", 20000),
+        max_gates=_int("LSC_JOB_MAX_GATES", 2500),
         compile_seconds=_float("LSC_JOB_COMPILE_SECONDS", 840.0),
         # S3's limit for one PUT; the result is stored, never returned in a response.
         max_response_bytes=_int("LSC_JOB_MAX_RESULT_BYTES", 5 * 1024**3),
