@@ -24,7 +24,7 @@ from lsctl.local.loopback import served
 from lsctl.local.proxy_event import HttpResult, from_result, to_event
 from lsctl.paths import PATCHED_COMPILER_DIR, compiler_present
 from lsctl.samples import README_EXAMPLE as README_EXAMPLE  # the README's example
-from lsctl.samples import layered as layered
+from lsctl.samples import layered as layered  # the benchmark's circuit
 
 REPO = Path(__file__).resolve().parents[1]
 PATCHED_SRC = PATCHED_COMPILER_DIR / "src"

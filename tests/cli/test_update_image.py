@@ -82,10 +82,15 @@ def stage(aws, fake_service):
     return Stage
 
 
-def test_update_image_moves_the_alias_to_a_new_version(lsctl, stage):
+def test_update_image_moves_the_alias_to_a_new_version(lsctl, stage, aws):
     new_image = stage.images[1]
     result = lsctl("update-image", "--stage", "dev", "--image", new_image, "--smoke-timeout", "0")
     assert result.code == 0, result.text
+    # The image the stage now runs is kept by the repository's lifecycle (a deployed-* tag).
+    (details,) = aws("ecr").describe_images(
+        repositoryName="lattice-surgery", imageIds=[{"imageDigest": new_image.split("@")[1]}]
+    )["imageDetails"]
+    assert any(tag.startswith("deployed-dev-") for tag in details["imageTags"])
     live = stage.alias_version()
     assert live != stage.first_version
     assert stage.image_of(live) == new_image

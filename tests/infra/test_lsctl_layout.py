@@ -101,13 +101,16 @@ def test_no_import_cycle() -> None:
 # It proves the compiler patches keep the output identical by preparing patched copies with the
 # build tooling (lsctl.compiler), the same way the build does.
 USES_THE_BUILD_TOOLING = {"test_compiler_patches.py"}
+# It drains the local job queue with the loop `lsctl serve`'s job pool runs (lsctl.local.job_pool),
+# so the local implementation is tested as it is served.
+USES_THE_LOCAL_JOB_POOL = {"jobs_harness.py"}
 
 
 def test_service_tests_depend_on_the_service_and_tests_helpers_not_on_lsctl() -> None:
     found = {
         p.name: sorted(i for i in all_imports(p) if i.split(".")[0] == "lsctl")
         for p in (REPO_ROOT / "tests" / "service").glob("*.py")
-        if p.name not in USES_THE_BUILD_TOOLING
+        if p.name not in USES_THE_BUILD_TOOLING | USES_THE_LOCAL_JOB_POOL
     }
     assert {name: lsctl for name, lsctl in found.items() if lsctl} == {}
 

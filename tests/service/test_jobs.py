@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lsctl.samples import layered
-from tests.conftest import moto_server
+from tests.conftest import layered, moto_server
 from tests.service.jobs_harness import MAX_RECEIVES, AwsHarness, LocalHarness
 from tests.service.recorded import circuit, load
 

@@ -8,8 +8,6 @@ another checkout's function/ (e.g. `git archive main function | tar -x -C /tmp/m
 from __future__ import annotations
 
 import argparse
-import base64
-import gzip
 import json
 import os
 import sys
@@ -35,7 +33,7 @@ def _handler(function_dir: Path) -> Any:
 
 def run_one(handler: Any, circuit: str, litinski: bool, precision: float | None) -> dict:
     from lsctl.local.lambda_fakes import LambdaContext
-    from lsctl.local.proxy_event import to_event
+    from lsctl.local.proxy_event import from_result, to_event
 
     body: dict[str, Any] = {"circuit": circuit, "litinski_transform": litinski}
     if precision is not None:
@@ -46,13 +44,10 @@ def run_one(handler: Any, circuit: str, litinski: bool, precision: float | None)
     started = time.perf_counter()
     result = handler(event, LambdaContext(function_name="bench"))
     seconds = time.perf_counter() - started
-    raw = result["body"]
-    data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-    if (result.get("headers") or {}).get("Content-Encoding") == "gzip":
-        data = gzip.decompress(data)
-    document = json.loads(data)
-    row: dict[str, Any] = {"status": result["statusCode"], "seconds": round(seconds, 2)}
-    if result["statusCode"] == 200:
+    answer = from_result(result)
+    document = json.loads(answer.content)
+    row: dict[str, Any] = {"status": answer.status, "seconds": round(seconds, 2)}
+    if answer.status == 200:
         row["gates"] = document["stats"]["gates"]
         lowering = document.get("lowering") or {}
         row["approximated"] = lowering.get("rotations_approximated", 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lsctl.deploy import ecr, sam, session, stacks
-from lsctl.deploy.images import ImageRef, ecr_region, parse_pinned
+from lsctl.deploy.images import ImageRef, parse_pinned
 from lsctl.deploy.options import (
     AWS_EPILOG,
     BOOTSTRAP_STACK,
@@ -103,14 +103,7 @@ def account_settings(cfn: Any, missing: list[str], given: dict[str, str | None])
 
 
 def protect_image(image: ImageRef, stage: str, region: str | None) -> None:
-    """Tag the image deployed-STAGE-TIME in ECR so that the lifecycle policy keeps it while
-    the stage (or CodeDeploy's rollback) may run it."""
-    client = session.client("ecr", region or ecr_region(image.repository))
-    tag = ecr.tag_deployed(client, image.name, image.digest, stage)
-    if tag:
-        print(f"tagged {image.uri} {tag} (kept by the repository's lifecycle policy)", flush=True)
-    else:
-        print(f"{image.uri} already carries a deployed-{stage}-* tag", flush=True)
+    print(ecr.protect(image, stage, region), flush=True)
 
 
 def print_outputs(name: str, outputs: dict[str, str]) -> None:

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from lsctl.commands.smoke import api_url
 from lsctl.deploy import jobs_client
 from lsctl.deploy.options import AWS_EPILOG, add_region, stage_type
+from lsctl.deploy.stage_smoke import api_url
 from lsctl.errors import CliError
 
 DEFAULT_WAIT = 900.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from lsctl.deploy import functions, session, stacks, stage_smoke
+from lsctl.deploy import ecr, functions, session, stacks, stage_smoke
 from lsctl.deploy.images import parse_pinned
 from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_image, add_region, add_stage, stack_name
 from lsctl.errors import CliError
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = functions.alias_version(lam, function, ALIAS)
     print(f"{function}: alias {ALIAS} is on version {previous}", flush=True)
+    print(ecr.protect(image, args.stage, args.region), flush=True)
     print(f"updating {function} code to {image.uri} ...", flush=True)
     code_sha = functions.update_image(lam, function, image.uri)
     version = functions.publish(lam, function, code_sha, f"image {image.uri}")

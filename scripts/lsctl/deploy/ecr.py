@@ -9,7 +9,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lsctl.deploy import stacks
+from lsctl.deploy import session, stacks
+from lsctl.deploy.images import ImageRef, ecr_region
 from lsctl.deploy.options import BOOTSTRAP_STACK
 from lsctl.deploy.session import call, error_code
 from lsctl.errors import CliError, describe_aws_error
@@ -91,3 +92,13 @@ def tag_deployed(ecr: Any, repository_name: str, digest: str, stage: str) -> str
         **media_type,
     )
     return tag
+
+
+def protect(image: ImageRef, stage: str, region: str | None) -> str:
+    """Tag `image` deployed-STAGE-TIME in ECR before `stage` runs it, so that the lifecycle
+    policy keeps it while the stage (or CodeDeploy's rollback) may run it; says what it did."""
+    client = session.client("ecr", region or ecr_region(image.repository))
+    tag = tag_deployed(client, image.name, image.digest, stage)
+    if tag:
+        return f"tagged {image.uri} {tag} (kept by the repository's lifecycle policy)"
+    return f"{image.uri} already carries a deployed-{stage}-* tag"

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lsctl.deploy.smoke_checks import HttpResponse, request
+from lsctl.deploy.http_client import HttpResponse, request
 
 POLL_SECONDS = 1.0
 FINISHED = ("succeeded", "failed")

@@ -8,32 +8,22 @@ exponential backoff within a bounded total time. Any other wrong answer fails at
 
 from __future__ import annotations
 
-import gzip
 import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsctl.deploy import webclient
+from lsctl.deploy import jobs_client, webclient
+from lsctl.deploy.http_client import HttpResponse, request
 from lsctl.samples import README_EXAMPLE
 
 RETRY_STATUSES = {403, 404, 429, 500, 502, 503, 504}
-REQUEST_SECONDS = 35.0  # API Gateway gives up at 29 s
 BODY_SHOWN = 600
 JOB_SECONDS = 120.0  # a queued job of the README example: a cold worker, then a second
 
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes  # decoded from gzip if it was sent gzipped
 
 
 class SmokeFailure(Exception):
@@ -58,25 +48,6 @@ def describe_response(response: HttpResponse) -> str:
     text = response.body[:BODY_SHOWN].decode("utf-8", errors="replace")
     more = f"\n  ... ({len(response.body)} bytes in all)" if len(response.body) > BODY_SHOWN else ""
     return f"HTTP {response.status}\n{headers}\n\n{text}{more}"
-
-
-def request(
-    method: str, url: str, body: Any = None, *, timeout: float = REQUEST_SECONDS
-) -> HttpResponse:
-    """One HTTP request; an HTTP error status is a response, a network failure raises OSError."""
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Accept-Encoding": "gzip", "User-Agent": "lsctl-smoke"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URL from the user
-            status, raw, got = resp.status, resp.read(), dict(resp.headers.items())
-    except urllib.error.HTTPError as exc:
-        status, raw, got = exc.code, exc.read(), dict(exc.headers.items())
-    if {k.lower(): v for k, v in got.items()}.get("content-encoding", "").lower() == "gzip":
-        raw = gzip.decompress(raw)
-    return HttpResponse(status, got, raw)
 
 
 def _expect_json(check: str, response: HttpResponse) -> Any:
@@ -149,8 +120,6 @@ def check_v2(base: str) -> str:
 def check_job(base: str) -> str:
     """A small job end to end: submit, poll, download the result; skipped (saying so) where the
     service has no jobs (503 jobs_unavailable)."""
-    from lsctl.deploy import jobs_client
-
     check = "POST /v2/jobs"
     # A comment unique to this run makes it a new job, so a worker compiles it (the same
     # circuit would be answered from the result store once any run compiled it).
