@@ -70,6 +70,18 @@ NOT_NEEDED: dict[str, str] = {
     "apprunner:*": "a web ACL on App Runner: none",
     "amplify:*": "a web ACL on Amplify: none",
     "bedrock-agentcore:*": "a web ACL on Bedrock AgentCore: none",
+    # The job table and the results bucket (issue 13) set none of these.
+    "kinesis:*": "KinesisStreamSpecification (table changes to Kinesis): none",
+    "iam:CreateServiceLinkedRole": "Replicas (a global table): none",
+    "logs:CreateLogStream": "ImportSourceSpecification (a table import's log): none",
+    "logs:PutLogEvents": "ImportSourceSpecification (a table import's log): none",
+    "logs:DescribeLogStreams": "ImportSourceSpecification (a table import's log): none",
+    "s3tables:*": "MetadataTableConfiguration (S3 Tables): none",
+    # S3's handlers name some API operations that are no IAM action (cfn-lint W3037 refuses them
+    # in a policy): the Put*/Get* action of the same configuration, granted, covers each.
+    "s3:DeleteBucket?*": "API names (e.g. DeleteBucketCors: s3:PutBucketCORS covers it)",
+    "s3:PutBucketReplication": "API name of s3:PutReplicationConfiguration (granted)",
+    "s3:PutObjectLockConfiguration": "API name of s3:PutBucketObjectLockConfiguration (granted)",
 }
 
 
