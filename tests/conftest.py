@@ -124,12 +124,19 @@ def local_server(tmp_path_factory: pytest.TempPathFactory):
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on a free port of 127.0.0.1 (every AWS service); yields its URL."""
+    """A moto server on a free port of 127.0.0.1 (every AWS service), empty; yields its URL.
+
+    moto keeps its state per process, not per server: an earlier server's repositories, stacks
+    and buckets would show through, so the state is reset first (moto's /moto-api/reset)."""
+    import urllib.request
+
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
     try:
         yield f"http://{host}:{port}"
     finally:

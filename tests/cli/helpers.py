@@ -13,6 +13,29 @@ REGION = "us-east-1"
 DIGEST_A = "sha256:" + "a" * 64
 
 
+def image_manifest(layer: str = "d") -> str:
+    """A Docker image manifest as `docker push` puts it into ECR; `layer` (a hex digit) makes
+    images with different digests."""
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 7023,
+                "digest": "sha256:" + "c" * 64,
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 1024,
+                    "digest": "sha256:" + layer * 64,
+                }
+            ],
+        }
+    )
+
+
 @dataclass
 class Canned:
     status: int

@@ -19,7 +19,7 @@ from lsctl.commands import deploy as deploy_command
 from lsctl.deploy import sam, session
 from lsctl.deploy.ecr import DEPLOYED_TAG_PREFIX
 
-from .helpers import DIGEST_A, create_stack, fake_program
+from .helpers import DIGEST_A, create_stack, fake_program, image_manifest
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery"
 IMAGE = f"{REPO}@{DIGEST_A}"
@@ -72,31 +72,11 @@ def real_ecr() -> None:
     """Asked for by the tests that tag the image in moto's ECR for real."""
 
 
-MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 32654,
-                "digest": "sha256:" + "d" * 64,
-            }
-        ],
-    }
-)
-
-
 def pushed_image(ecr) -> str:
     """An image in moto's ECR as a build pushes it (one run tag); returns REPO@DIGEST."""
     ecr.create_repository(repositoryName="lattice-surgery", imageTagMutability="IMMUTABLE")
     digest = ecr.put_image(
-        repositoryName="lattice-surgery", imageManifest=MANIFEST, imageTag="abc1234-run1.1"
+        repositoryName="lattice-surgery", imageManifest=image_manifest(), imageTag="abc1234-run1.1"
     )["image"]["imageId"]["imageDigest"]
     return f"{REPO}@{digest}"
 

@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.cli.helpers import image_manifest
 from tests.conftest import moto_server
 from tests.infra.conftest import BOOTSTRAP, REPO, load
 
@@ -32,18 +33,6 @@ RECORDER = Path(__file__).with_name("aws_call_recorder")
 REPOSITORY = "lattice-surgery"
 BUCKET = "lattice-surgery-artifacts"
 EXECUTION_ROLE = "arn:aws:iam::123456789012:role/lattice-surgery-bootstrap-CfnExecution"
-MANIFEST = json.dumps(
-    {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [],
-    }
-)
 # API operations whose IAM action has another name.
 IAM_ACTION = {
     ("s3", "HeadObject"): "s3:GetObject",
@@ -98,7 +87,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         ecr = client("ecr")
         ecr.create_repository(repositoryName=REPOSITORY, imageTagMutability="IMMUTABLE")
         digest = ecr.put_image(
-            repositoryName=REPOSITORY, imageManifest=MANIFEST, imageTag="abc1234-run1.1"
+            repositoryName=REPOSITORY, imageManifest=image_manifest(), imageTag="abc1234-run1.1"
         )["image"]["imageId"]["imageDigest"]
         image = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{REPOSITORY}@{digest}"
         command = [str(LSCTL), "deploy", "--stage", "dev", "--image", image]

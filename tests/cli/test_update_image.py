@@ -4,35 +4,19 @@ and moved back when the smoke test fails."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from .helpers import Canned, create_stack, good_routes
+from .helpers import Canned, create_stack, good_routes, image_manifest
 
 FUNCTION = "lattice-surgery-dev-Function"
 
 
 def push_image(ecr, tag: str, layer_digest_char: str) -> str:
     """Put an image manifest into ECR (as `docker push` would); returns repo@digest."""
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 1024,
-                "digest": "sha256:" + layer_digest_char * 64,
-            }
-        ],
-    }
     image = ecr.put_image(
-        repositoryName="lattice-surgery", imageManifest=json.dumps(manifest), imageTag=tag
+        repositoryName="lattice-surgery",
+        imageManifest=image_manifest(layer_digest_char),
+        imageTag=tag,
     )["image"]
     uri = ecr.describe_repositories(repositoryNames=["lattice-surgery"])["repositories"][0][
         "repositoryUri"
