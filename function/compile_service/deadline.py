@@ -49,8 +49,9 @@ def budget(seconds: float) -> Iterator[None]:
     # After the deadline, fire again every RETRY seconds: an exception raised while the
     # interpreter runs a finalizer or a gc callback is reported as unraisable and dropped, so one
     # shot could be lost (seen in the test suite); a later one lands in ordinary code.
-    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
+        # Inside the try: with a tiny budget the first shot can land while setitimer returns.
+        signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
         yield
     except _Expired:
         raise CompileTimeout(_message(seconds)) from None
