@@ -22,6 +22,7 @@ from tests.infra.resource_schemas import handler_permissions
 STACKS: dict[str, tuple[str, dict[str, str]]] = {
     "dev": ("dev", {}),
     "prod": ("prod", {}),
+    "prod-reserved-worker": ("prod", {"ReserveWorkerConcurrency": "true"}),
     "prod-custom-domain": (
         "prod",
         {
@@ -45,7 +46,6 @@ NOT_NEEDED: dict[str, str] = {
     "lambda:*CodeSigningConfig": "CodeSigningConfigArn: images are not code-signed",
     "lambda:GetLayerVersion": "Layers: an image function has none",
     "lambda:*ProvisionedConcurrencyConfig": "ProvisionedConcurrencyConfig: none (reads allowed)",
-    "lambda:PutFunctionConcurrency": "ReservedConcurrentExecutions: not set (see checkov skip)",
     "lambda:PutRuntimeManagementConfig": "RuntimeManagementConfig: images have no managed runtime",
     "lambda:PutFunctionRecursionConfig": "RecursiveLoop: left at its default",
     "lambda:PutFunctionScalingConfig": "FunctionScalingConfig: no capacity provider",

@@ -58,6 +58,31 @@ def test_messages_reach_the_worker_one_at_a_time_with_bounded_concurrency(stage:
         assert 2 <= value(template, parameters, limit) <= 10
 
 
+def test_worker_concurrency_is_reserved_only_when_asked_and_covers_its_sources(stage: str) -> None:
+    # By default nothing is reserved: a new account (quota 10) can reserve nothing.
+    template, parameters = settings(stage)
+    assert props(template, "WorkerFunction")["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "ReservesWorkerConcurrency",
+            {"Fn::FindInMap": ["JobSettings", {"Ref": "Stage"}, "WorkerReserved"]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Parameters"]["ReserveWorkerConcurrency"]["Default"] == "false"
+    assert template["Conditions"]["ReservesWorkerConcurrency"] == {
+        "Fn::Equals": [{"Ref": "ReserveWorkerConcurrency"}, "true"]
+    }
+    # When reserved, it is at least what both event sources may run at once: a reservation
+    # below their MaximumConcurrency would throttle messages back onto the queue.
+    reserved = template["Mappings"]["JobSettings"][stage]["WorkerReserved"]
+    sources = of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    at_once = sum(
+        value(template, parameters, m["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+        for m in sources
+    )
+    assert reserved == at_once
+
+
 def test_a_dead_worker_is_retried_then_dead_lettered_and_alarmed(stage: str) -> None:
     template, parameters = settings(stage)
     queue = props(template, "JobsQueue")
