@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
-from compile_service.errors import BodyTooLarge, InvalidRequest, ServiceError
+from compile_service.errors import BodyTooLarge, CircuitTooLarge, InvalidRequest, ServiceError
 from compile_service.jobs import backends, documents, lifecycle
 from compile_service.jobs.store import ACTIVE
 from compile_service.settings import (
@@ -227,7 +227,10 @@ def _is_legacy() -> bool:
 def service_error(exc: ServiceError) -> Response[str]:
     logger.info("request refused", extra={"code": exc.code, "status": exc.status})
     metrics.add_metric(name=f"Refused_{exc.code}", unit=MetricUnit.Count, value=1)
-    return _error(exc.status, exc.code, exc.message)
+    message = exc.message
+    if isinstance(exc, CircuitTooLarge) and "/v2/jobs" not in app.current_event.path:
+        message += "; or submit it as a job (POST /v2/jobs), which takes larger circuits"
+    return _error(exc.status, exc.code, message)
 
 
 def allowed_methods(path: str) -> list[str]:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from compile_service import circuit_check, compiler, encoding, legacy_text, lowering
+from compile_service import circuit_check, compiler, cost, encoding, legacy_text, lowering
 from compile_service.deadline import budget
-from compile_service.errors import CompileTimeout, UnsupportedCircuit
+from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
 
 if TYPE_CHECKING:  # the cache is passed in by the caller; only its type is needed here
@@ -69,6 +69,7 @@ def prepare(
         lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
+    _check_cost(lowered, litinski_transform, limits)
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -83,6 +84,33 @@ def prepare(
         lowered.qubits,
         lowered.gates,
         lowered.report.as_dict(),
+    )
+
+
+def _check_cost(lowered: lowering.Lowered, litinski_transform: bool, limits: Limits) -> None:
+    """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
+    predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform)
+    if (
+        predicted.seconds <= limits.max_predicted_seconds
+        and predicted.megabytes <= limits.max_predicted_megabytes
+    ):
+        return
+    report = lowered.report.as_dict()
+    ways = []
+    if report["rotations_approximated"] and report["precision"] < lowering.MAX_PRECISION:
+        ways.append(
+            f"use a coarser precision (up to {lowering.MAX_PRECISION:g}; "
+            f"{report['rotations_approximated']} rotations were approximated at "
+            f"{report['precision']:g}, adding {report['t_gates_added']} T gates)"
+        )
+    ways.append("compile a smaller circuit")
+    lowered_to = "lowered to the compiler's gate set, " if report["lowered"] else ""
+    transform = "with" if litinski_transform else "without"
+    raise CircuitTooLarge(
+        f"{lowered_to}the circuit has {predicted.describe()} ({transform} the Litinski "
+        "transform); this service compiles here what is predicted to take at most "
+        f"{limits.max_predicted_seconds:g} s and {limits.max_predicted_megabytes} MB: "
+        + ", or ".join(ways)
     )
 
 

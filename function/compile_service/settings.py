@@ -46,6 +46,9 @@ class Limits:
     max_gates: int
     compile_seconds: float
     max_response_bytes: int
+    # Refuse before compiling what the cost model (cost.py) predicts to take longer or more memory.
+    max_predicted_seconds: float = 12.0
+    max_predicted_megabytes: int = 1200
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -55,14 +58,18 @@ def load_limits() -> Limits:
     """Defaults fit a 1769 MB (one vCPU) function behind API Gateway's 29 s timeout."""
     return Limits(
         max_body_bytes=_int("LSC_MAX_BODY_BYTES", 256 * 1024),
-        # What compiles in half the default time budget on one core (docs/benchmarks.md,
-        # "Limits"): compile time follows the operation count (about its square), not the width;
-        # 239 operations on 32 qubits compile in 8.3 CPU s with the transform on (the slower way).
         max_qubits=_int("LSC_MAX_QUBITS", 32),
-        max_gates=_int("LSC_MAX_GATES", 250),
+        # A bound on the lowering's work and the request; what a compile costs is predicted
+        # (cost.py) and limited below.
+        max_gates=_int("LSC_MAX_GATES", 2000),
         compile_seconds=_float("LSC_COMPILE_SECONDS", 20.0),
         # Headroom under the 6 MB limit for the proxy envelope and headers.
         max_response_bytes=_int("LSC_MAX_RESPONSE_BYTES", LAMBDA_RESPONSE_LIMIT - 64 * 1024),
+        # Compile time was at most 1.34x its prediction on every circuit measured, and encoding
+        # adds about 10% (docs/benchmarks.md, "Predicted cost"): 12 s predicted ends within the
+        # 20 s budget. The 1769 MB function keeps 500 MB spare.
+        max_predicted_seconds=_float("LSC_MAX_PREDICTED_SECONDS", 12.0),
+        max_predicted_megabytes=_int("LSC_MAX_PREDICTED_MB", 1200),
     )
 
 
@@ -72,10 +79,14 @@ def load_job_limits() -> Limits:
     return Limits(
         max_body_bytes=_int("LSC_JOB_MAX_BODY_BYTES", 1024 * 1024),
         max_qubits=_int("LSC_JOB_MAX_QUBITS", 48),
-        max_gates=_int("LSC_JOB_MAX_GATES", 2500),
+        max_gates=_int("LSC_JOB_MAX_GATES", 20000),
         compile_seconds=_float("LSC_JOB_COMPILE_SECONDS", 840.0),
         # S3's limit for one PUT; the result is stored, never returned in a response.
         max_response_bytes=_int("LSC_JOB_MAX_RESULT_BYTES", 5 * 1024**3),
+        # The 840 s budget over the prediction's worst measured error (1.34x) and encoding and
+        # gzip (~20%); the worker's memory (template parameter WorkerMemorySize) less 10%.
+        max_predicted_seconds=_float("LSC_JOB_MAX_PREDICTED_SECONDS", 500.0),
+        max_predicted_megabytes=int(0.9 * _int("LSC_JOB_WORKER_MEMORY_MB", 3008)),
     )
 
 

@@ -25,6 +25,7 @@ HANDLER_ENV = {
     "LSC_MAX_BODY_BYTES",
     "LSC_MAX_QUBITS",
     "LSC_MAX_GATES",
+    "LSC_MAX_PREDICTED_SECONDS",
     "LSC_COMPILE_SECONDS",
     "LSC_MAX_RESPONSE_BYTES",
     "LSC_IMAGE_URI",
@@ -39,6 +40,7 @@ HANDLER_ENV = {
     "LSC_JOB_MAX_BODY_BYTES",
     "LSC_JOB_MAX_QUBITS",
     "LSC_JOB_MAX_GATES",
+    "LSC_JOB_WORKER_MEMORY_MB",
 }
 # Every variable the job worker (function/worker.py) reads from the stack.
 WORKER_ENV = {
@@ -58,6 +60,8 @@ LOCAL_OR_DEFAULT_ENV = {
     "LSC_LOCAL_RESULTS_URL",
     "LSC_JOB_MAX_RECEIVES",
     "LSC_JOB_MAX_RESULT_BYTES",
+    "LSC_MAX_PREDICTED_MB",  # what a 1769 MB function spares
+    "LSC_JOB_MAX_PREDICTED_SECONDS",  # follows LSC_JOB_COMPILE_SECONDS' default
     "LSC_RESULT_CACHE",  # on unless a benchmark turns it off
     "LSC_GIT_COMMIT",  # baked into the image by the Dockerfile (ENV)
 }

@@ -10,8 +10,11 @@ from tests.infra.conftest import IMAGE, of_type, resolve, transformed
 LAMBDA_MAX_TIMEOUT = 900
 
 
-def settings(stage: str) -> tuple[dict[str, Any], dict[str, str]]:
-    return transformed(stage), {"Stage": stage, "ImageUri": IMAGE}
+def settings(stage: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The transformed stack and its parameters: `stage`, the image, the rest at their defaults."""
+    template = transformed(stage)
+    defaults = {k: p["Default"] for k, p in template["Parameters"].items() if "Default" in p}
+    return template, {**defaults, "Stage": stage, "ImageUri": IMAGE}
 
 
 def props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
@@ -41,9 +44,14 @@ def test_the_worker_is_the_same_image_with_its_own_handler_and_limits(stage: str
     )
     assert timeout <= LAMBDA_MAX_TIMEOUT
     assert budget < timeout - 30  # the budget answers before Lambda kills the worker
-    assert value(template, parameters, worker["MemorySize"]) > value(
-        template, parameters, api["MemorySize"]
+    memory = value(template, parameters, worker["MemorySize"])
+    assert memory > value(template, parameters, api["MemorySize"])
+    # The API function refuses at submission what would not fit the worker's memory.
+    api_env = api["Environment"]["Variables"]
+    assert (
+        api_env["LSC_JOB_WORKER_MEMORY_MB"] == worker["MemorySize"] == {"Ref": "WorkerMemorySize"}
     )
+    assert memory == 3008  # what a new account may configure
 
 
 def test_messages_reach_the_worker_one_at_a_time_with_bounded_concurrency(stage: str) -> None:

@@ -10,7 +10,11 @@ import pytest
 from compile_service import settings
 from tests.infra.conftest import REPO, TEMPLATE
 
-LIMITS = {"LSC_MAX_QUBITS": "max_qubits", "LSC_MAX_GATES": "max_gates"}
+LIMITS = {
+    "LSC_MAX_QUBITS": "max_qubits",
+    "LSC_MAX_GATES": "max_gates",
+    "LSC_MAX_PREDICTED_SECONDS": "max_predicted_seconds",
+}
 
 
 @pytest.fixture
@@ -24,6 +28,6 @@ def defaults(monkeypatch: pytest.MonkeyPatch) -> settings.Limits:
 def test_template_readme_and_defaults_agree(defaults, variable):
     default = getattr(defaults, LIMITS[variable])
     in_template = re.findall(rf'^\s+{variable}: "(\d+)"$', TEMPLATE.read_text(), re.MULTILINE)
-    assert in_template == [str(default)]
+    assert in_template == [f"{default:g}"]
     readme = (REPO / "README.md").read_text()
-    assert re.findall(rf"^\| `{variable}` \| (\d+) \|", readme, re.MULTILINE) == [str(default)]
+    assert re.findall(rf"^\| `{variable}` \| (\d+) \|", readme, re.MULTILINE) == [f"{default:g}"]

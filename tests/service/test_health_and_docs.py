@@ -25,6 +25,8 @@ def test_health_without_compiler_says_how_to_fix_it(invoke, no_compiler, monkeyp
         "max_gates",
         "compile_seconds",
         "max_response_bytes",
+        "max_predicted_seconds",
+        "max_predicted_megabytes",
     }
 
 

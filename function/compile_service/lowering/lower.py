@@ -9,7 +9,7 @@ from qiskit.circuit import QuantumCircuit
 from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
 from compile_service.lowering import approximate, emit, registers
 from compile_service.lowering.approximate import MAX_PRECISION
-from compile_service.lowering.dialect import accepts_as_is
+from compile_service.lowering.dialect import accepts_as_is, quarter_turns
 from compile_service.lowering.report import LoweringReport
 from compile_service.lowering.rewrite import Gate, Rewriter, Rotation, Step
 
@@ -21,6 +21,9 @@ class Lowered:
     gates: int  # operations, barriers not counted
     registers: tuple[str, ...]
     report: LoweringReport
+    # What the compiler receives, as (name, qubits, angle in quarter turns or None): the cost
+    # prediction reads it.
+    operations: tuple[tuple[str, tuple[int, ...], int | None], ...] = ()
 
 
 def lower(
@@ -37,7 +40,16 @@ def lower(
         gates = sum(1 for item in circuit.data if item.operation.name != "barrier")
         _check_size(gates, max_operations, report)
         names = tuple(r.name for r in (*circuit.qregs, *circuit.cregs))
-        return Lowered(source, circuit.num_qubits, gates, names, report)
+        operations = tuple(
+            (
+                item.operation.name,
+                tuple(circuit.find_bit(q).index for q in item.qubits),
+                _quarters(item.operation.params),
+            )
+            for item in circuit.data
+            if item.operation.name != "barrier"
+        )
+        return Lowered(source, circuit.num_qubits, gates, names, report, operations)
     report.lowered = True
     register = registers.merged_name(circuit)
     if len(circuit.qregs) > 1:
@@ -49,8 +61,18 @@ def lower(
     _check_size(operations, max_operations, report)
     names = (register, *(c.name for c in circuit.cregs))
     return Lowered(
-        emit.qasm(circuit, register, gates), circuit.num_qubits, operations, names, report
+        emit.qasm(circuit, register, gates),
+        circuit.num_qubits,
+        operations,
+        names,
+        report,
+        tuple((gate.name, gate.qubits, None) for gate in gates if gate.name != "barrier"),
     )
+
+
+def _quarters(params: list) -> int | None:
+    """The angle of a native rotation (its last parameter) in quarter turns, else None."""
+    return quarter_turns(float(params[-1])) if params else None
 
 
 def _resolve(
