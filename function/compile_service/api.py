@@ -12,8 +12,10 @@
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import platform
+from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 
@@ -106,13 +108,25 @@ def _sized_response(body: bytes, headers: dict[str, str]) -> Response[str]:
     return Response(HTTPStatus.OK, JSON, sent.decode(), headers=headers, compress=False)
 
 
+@contextlib.contextmanager
+def _jobs_take_larger() -> Iterator[None]:
+    """A synchronous route's size refusal names the route that takes larger circuits."""
+    try:
+        yield
+    except CircuitTooLarge as exc:
+        raise CircuitTooLarge(
+            f"{exc.message}; or submit it as a job (POST /v2/jobs), which takes larger circuits"
+        ) from None
+
+
 @app.post(LEGACY_PATH, cors=True)
 @tracer.capture_method
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
-    outcome = service.compile_for_web_client(
-        request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
-    )
+    with _jobs_take_larger():
+        outcome = service.compile_for_web_client(
+            request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
+        )
     _count_success(outcome)
     # The body stays exactly what the web client parses; what the lowering did goes in a header.
     lowering = encoding.encode(outcome.lowering).decode()
@@ -124,13 +138,14 @@ def compile_legacy() -> Response[str]:
 @tracer.capture_method
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    outcome = service.compile_circuit(
-        request.circuit,
-        request.litinski_transform,
-        limits,
-        request.precision,
-        backends.result_cache(),
-    )
+    with _jobs_take_larger():
+        outcome = service.compile_circuit(
+            request.circuit,
+            request.litinski_transform,
+            limits,
+            request.precision,
+            backends.result_cache(),
+        )
     _count_success(outcome)
     return _sized_response(outcome.document, _headers(outcome))
 
@@ -227,10 +242,7 @@ def _is_legacy() -> bool:
 def service_error(exc: ServiceError) -> Response[str]:
     logger.info("request refused", extra={"code": exc.code, "status": exc.status})
     metrics.add_metric(name=f"Refused_{exc.code}", unit=MetricUnit.Count, value=1)
-    message = exc.message
-    if isinstance(exc, CircuitTooLarge) and "/v2/jobs" not in app.current_event.path:
-        message += "; or submit it as a job (POST /v2/jobs), which takes larger circuits"
-    return _error(exc.status, exc.code, message)
+    return _error(exc.status, exc.code, exc.message)
 
 
 def allowed_methods(path: str) -> list[str]:

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compile_service.pauli_frame import Operation, products
+from compile_service.lowering.dialect import Operation
+from compile_service.pauli_frame import products
 
 # Slices with the transform: per pi/8 rotation, per qubit of its product, per Y in it, per
 # measurement, per Clifford kept (circuits without measurements).

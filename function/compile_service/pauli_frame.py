@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# An operation of the compiler's dialect: name, qubit indices, angle in units of pi/4 (rotations
-# only, else None).
-Operation = tuple[str, tuple[int, ...], int | None]
+from compile_service.lowering.dialect import Operation
 
 # ccx as the compiler's front end expands it (the standard 7-T circuit).
 _CCX = (

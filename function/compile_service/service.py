@@ -95,22 +95,14 @@ def _check_cost(lowered: lowering.Lowered, litinski_transform: bool, limits: Lim
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
         return
-    report = lowered.report.as_dict()
-    ways = []
-    if report["rotations_approximated"] and report["precision"] < lowering.MAX_PRECISION:
-        ways.append(
-            f"use a coarser precision (up to {lowering.MAX_PRECISION:g}; "
-            f"{report['rotations_approximated']} rotations were approximated at "
-            f"{report['precision']:g}, adding {report['t_gates_added']} T gates)"
-        )
-    ways.append("compile a smaller circuit")
-    lowered_to = "lowered to the compiler's gate set, " if report["lowered"] else ""
+    report = lowered.report
+    done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     transform = "with" if litinski_transform else "without"
     raise CircuitTooLarge(
-        f"{lowered_to}the circuit has {predicted.describe()} ({transform} the Litinski "
-        "transform); this service compiles here what is predicted to take at most "
+        f"the circuit has {predicted.describe()} ({transform} the Litinski transform{done}); "
+        f"this service compiles here what is predicted to take at most "
         f"{limits.max_predicted_seconds:g} s and {limits.max_predicted_megabytes} MB: "
-        + ", or ".join(ways)
+        f"{report.advice()}"
     )
 
 

@@ -147,7 +147,9 @@ def test_an_approximated_circuit_is_told_a_coarser_precision_helps(invoke, no_co
     message = json.loads(result["body"])["error"]["message"]
     assert result["statusCode"] == 422, message
     assert "lowered to the compiler's gate set" in message
-    assert "coarser precision (up to 0.1" in message and "approximated at 1e-06" in message
+    assert (
+        "coarser precision (up to 0.1" in message and "approximated at precision 1e-06" in message
+    )
 
 
 def test_jobs_take_what_the_synchronous_routes_refuse_and_refuse_past_the_worker_memory() -> None:

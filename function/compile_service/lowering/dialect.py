@@ -8,6 +8,10 @@ import re
 
 from qiskit.circuit import QuantumCircuit
 
+# An operation in the dialect, as the cost prediction reads it: name, qubit indices, and the angle
+# of a rotation in quarter turns (None for every other operation).
+Operation = tuple[str, tuple[int, ...], int | None]
+
 # Gates the compiler takes as they are.
 NATIVE_GATES = frozenset({"x", "z", "h", "s", "sdg", "t", "tdg", "cx", "cz", "ccx"})
 # Rotations it takes at the angles of ROTATION_ANGLES (in units of pi/4) only.

@@ -8,8 +8,7 @@ from qiskit.circuit import QuantumCircuit
 
 from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
 from compile_service.lowering import approximate, emit, registers
-from compile_service.lowering.approximate import MAX_PRECISION
-from compile_service.lowering.dialect import accepts_as_is, quarter_turns
+from compile_service.lowering.dialect import Operation, accepts_as_is, quarter_turns
 from compile_service.lowering.report import LoweringReport
 from compile_service.lowering.rewrite import Gate, Rewriter, Rotation, Step
 
@@ -18,12 +17,16 @@ from compile_service.lowering.rewrite import Gate, Rewriter, Rotation, Step
 class Lowered:
     source: str  # what the compiler receives
     qubits: int
-    gates: int  # operations, barriers not counted
+    # The same, as (name, qubits, angle in quarter turns or None), barriers left out: its size
+    # and the cost prediction read it.
+    operations: tuple[Operation, ...]
     registers: tuple[str, ...]
     report: LoweringReport
-    # What the compiler receives, as (name, qubits, angle in quarter turns or None): the cost
-    # prediction reads it.
-    operations: tuple[tuple[str, tuple[int, ...], int | None], ...] = ()
+
+    @property
+    def gates(self) -> int:
+        """Operations (gates and measurements), barriers not counted."""
+        return len(self.operations)
 
 
 def lower(
@@ -37,9 +40,6 @@ def lower(
     """
     report = LoweringReport(precision=precision)
     if accepts_as_is(circuit, source):
-        gates = sum(1 for item in circuit.data if item.operation.name != "barrier")
-        _check_size(gates, max_operations, report)
-        names = tuple(r.name for r in (*circuit.qregs, *circuit.cregs))
         operations = tuple(
             (
                 item.operation.name,
@@ -49,7 +49,9 @@ def lower(
             for item in circuit.data
             if item.operation.name != "barrier"
         )
-        return Lowered(source, circuit.num_qubits, gates, names, report, operations)
+        _check_size(len(operations), max_operations, report)
+        names = tuple(r.name for r in (*circuit.qregs, *circuit.cregs))
+        return Lowered(source, circuit.num_qubits, operations, names, report)
     report.lowered = True
     register = registers.merged_name(circuit)
     if len(circuit.qregs) > 1:
@@ -57,17 +59,10 @@ def lower(
         report.registers = registers.register_slices(circuit)
     steps = Rewriter(report).add_circuit(circuit)
     gates = _resolve(steps, precision, max_operations, report)
-    operations = sum(1 for gate in gates if gate.name != "barrier")
-    _check_size(operations, max_operations, report)
+    lowered = tuple((gate.name, gate.qubits, None) for gate in gates if gate.name != "barrier")
+    _check_size(len(lowered), max_operations, report)
     names = (register, *(c.name for c in circuit.cregs))
-    return Lowered(
-        emit.qasm(circuit, register, gates),
-        circuit.num_qubits,
-        operations,
-        names,
-        report,
-        tuple((gate.name, gate.qubits, None) for gate in gates if gate.name != "barrier"),
-    )
+    return Lowered(emit.qasm(circuit, register, gates), circuit.num_qubits, lowered, names, report)
 
 
 def _quarters(params: list) -> int | None:
@@ -139,31 +134,13 @@ def _check_size(
     if progress is None:
         raise CircuitTooLarge(
             f"lowered to the compiler's gate set the circuit has {operations} operations "
-            f"({_what_was_done(report)}); this service compiles at most {max_operations} at once: "
-            f"{_advice(report, report.rotations_approximated > 0)}"
+            f"({report.summary()}); this service compiles at most {max_operations} at once: "
+            f"{report.advice()}"
         )
     done, total = progress
     raise CircuitTooLarge(
         f"lowered to the compiler's gate set the circuit has more than {max_operations} "
         f"operations: {total} rotations need approximating at precision {report.precision:g}, "
         f"and after {done} of them it had {operations}; this service compiles at most "
-        f"{max_operations} at once: {_advice(report, True)}"
+        f"{max_operations} at once: {report.advice(approximating=True)}"
     )
-
-
-def _what_was_done(report: LoweringReport) -> str:
-    rewritten = ", ".join(f"{n} {name}" for name, n in sorted(report.rewritten.items()))
-    parts = [f"rewritten: {rewritten}" if rewritten else "no gate rewritten"]
-    if report.rotations_approximated:
-        parts.append(
-            f"{report.rotations_approximated} rotations approximated at precision "
-            f"{report.precision:g}"
-        )
-    return "; ".join(parts)
-
-
-def _advice(report: LoweringReport, approximating: bool) -> str:
-    """A coarser precision helps only when rotations are approximated and it can be coarser."""
-    if approximating and report.precision is not None and report.precision < MAX_PRECISION:
-        return f"try a coarser precision (up to {MAX_PRECISION:g}), or a smaller circuit"
-    return "compile a smaller circuit"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from compile_service.lowering.approximate import MAX_PRECISION
+
 
 @dataclass(frozen=True)
 class RegisterSlice:
@@ -25,6 +27,26 @@ class LoweringReport:
     t_gates_added: int = 0
     merged_register: str | None = None
     registers: list[RegisterSlice] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """What was done, for a refusal: "rewritten: 2 u3; 3 rotations approximated at ..."."""
+        rewritten = ", ".join(f"{n} {name}" for name, n in sorted(self.rewritten.items()))
+        parts = [f"rewritten: {rewritten}" if rewritten else "no gate rewritten"]
+        if self.rotations_approximated:
+            parts.append(
+                f"{self.rotations_approximated} rotations approximated at precision "
+                f"{self.precision:g}, adding {self.t_gates_added} T gates"
+            )
+        return "; ".join(parts)
+
+    def advice(self, approximating: bool | None = None) -> str:
+        """What makes the circuit smaller: a coarser precision helps only when rotations are
+        approximated (`approximating`, by default whether any were) and it can be coarser."""
+        if approximating is None:
+            approximating = self.rotations_approximated > 0
+        if approximating and self.precision is not None and self.precision < MAX_PRECISION:
+            return f"try a coarser precision (up to {MAX_PRECISION:g}), or a smaller circuit"
+        return "compile a smaller circuit"
 
     def count(self, table: dict[str, int], name: str) -> None:
         table[name] = table.get(name, 0) + 1
