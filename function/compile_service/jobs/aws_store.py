@@ -41,9 +41,16 @@ def client(service: str) -> Any:
     return boto3.client(service, config=config)
 
 
-def _missing(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-    return code in ("NoSuchKey", "404", "NotFound")
+def _object(operation: str, bucket: str, key: str) -> dict[str, Any] | None:
+    """S3 `operation` (head_object, get_object) on one object; None when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return getattr(client("s3"), operation)(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404", "NotFound"):
+            return None
+        raise
 
 
 class S3Results:
@@ -54,25 +61,13 @@ class S3Results:
         return f"{RESULTS_PREFIX}{key}.json.gz"
 
     def meta(self, key: str) -> ResultMeta | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            head = client("s3").head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        return _meta(head)
+        head = _object("head_object", self.bucket, self._key(key))
+        return None if head is None else _meta(head)
 
     def get(self, key: str) -> StoredResult | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            found = client("s3").get_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
+        found = _object("get_object", self.bucket, self._key(key))
+        if found is None:
+            return None
         meta = _meta(found)
         return None if meta is None else StoredResult(found["Body"].read(), meta)
 
@@ -102,15 +97,8 @@ class S3Results:
         )
 
     def get_request(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            found = client("s3").get_object(Bucket=self.bucket, Key=f"{REQUESTS_PREFIX}{key}.json")
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        return found["Body"].read()
+        found = _object("get_object", self.bucket, f"{REQUESTS_PREFIX}{key}.json")
+        return None if found is None else found["Body"].read()
 
 
 def _meta(response: dict[str, Any]) -> ResultMeta | None:

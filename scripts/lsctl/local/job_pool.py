@@ -9,14 +9,12 @@ after the queue's max receives it is dead-lettered and the dead-letter handler m
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
-import os
-import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
+
+from lsctl.local.process_pool import RestartingPool
 
 POLL_SECONDS = 0.2
 
@@ -49,11 +47,6 @@ def drain(queue: Any, run: Run, dead_letter: DeadLetter) -> int:
 # --- in the worker processes ---------------------------------------------------------------
 
 
-def _init(paths: list[str], env: dict[str, str]) -> None:
-    os.environ.update(env)
-    sys.path[:0] = [p for p in paths if p not in sys.path]
-
-
 def _run(job_id: str, receives: int) -> str | None:
     from compile_service.jobs import backends, worker
     from compile_service.settings import load_job_limits
@@ -82,23 +75,14 @@ class JobPool:
     def __init__(self, size: int, paths: list[str], env: dict[str, str]) -> None:
         from compile_service.jobs.local_store import LocalQueue  # paths are on sys.path
 
-        self._size, self._paths, self._env = size, paths, env
         root = env["LSC_LOCAL_DATA_DIR"]
         self.queue = LocalQueue(Path(root), int(env.get("LSC_JOB_MAX_RECEIVES", "3")))
         self.queue.requeue_stranded()  # left in flight by a server that was stopped
-        self._pool = self._start()
+        self._pool = RestartingPool(size, paths, env)
         self._stop = threading.Event()
         self._busy = threading.Semaphore(size)
         self._thread = threading.Thread(target=self._loop, name="job-pool", daemon=True)
         self._thread.start()
-
-    def _start(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self._size,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_init,
-            initargs=(self._paths, self._env),
-        )
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -110,42 +94,25 @@ class JobPool:
                 continue
             dead = self.queue.receive_dead()
             if dead is not None:
-                self._submit(_dead_letter, (dead.job_id,), dead, dead_letter=True)
+                self._submit(_dead_letter, (dead.job_id,), dead)
                 continue
             self._busy.release()
             self._stop.wait(POLL_SECONDS)
 
-    def _submit(self, function: Any, args: tuple[Any, ...], message: Any, **kw: bool) -> None:
-        pool = self._pool
-        try:
-            future = pool.submit(function, *args)
-        except RuntimeError:  # the pool broke (a worker died) or is shutting down
-            self._restart(pool)
-            self._settle(message, failed=True, **kw)
-            return
+    def _submit(self, function: Any, args: tuple[Any, ...], message: Any) -> None:
+        """Run `function(*args)` for `message`: deleted when it returns, else released (back to
+        its queue, the dead letters for a dead letter, to be tried again later)."""
 
-        def done(f: concurrent.futures.Future[Any]) -> None:
-            error = None if f.cancelled() else f.exception()
-            if isinstance(error, BrokenProcessPool):  # the process died: start new ones
-                self._restart(pool)
-            self._settle(message, failed=f.cancelled() or error is not None, **kw)
+        def done(future: concurrent.futures.Future[Any]) -> None:
+            if future.cancelled() or future.exception() is not None:
+                self.queue.release(message)
+            else:
+                self.queue.delete(message)
+            self._busy.release()
 
-        future.add_done_callback(done)
-
-    def _settle(self, message: Any, failed: bool, dead_letter: bool = False) -> None:
-        if failed and not dead_letter:
-            self.queue.release(message)
-        elif failed:
-            self.queue.release(message)  # back to the dead letters, tried again later
-        else:
-            self.queue.delete(message)
-        self._busy.release()
-
-    def _restart(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
-        if self._pool is pool and not self._stop.is_set():
-            self._pool = self._start()
+        self._pool.submit(function, *args).add_done_callback(done)
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.close(wait=False)

@@ -7,14 +7,12 @@ the compile time budget works), and several requests run at once.
 
 from __future__ import annotations
 
-import concurrent.futures
 import errno
 import importlib.util
-import multiprocessing
 import os
 import socket
 import sys
-import threading
+from concurrent.futures.process import BrokenProcessPool
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +23,7 @@ from lsctl.errors import CliError
 from lsctl.git import head_commit
 from lsctl.local import proxy_event, result_files
 from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
+from lsctl.local.process_pool import RestartingPool
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR, compiler_present
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -103,11 +102,10 @@ def port_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror}"
 
 
-def _init_worker(paths: list[str], env: dict[str, str]) -> None:
+def _import_handler() -> None:
+    """In each worker process, once: the Lambda entry module, as the runtime imports it."""
     global _handler
-    os.environ.update(env)
-    sys.path[:0] = [p for p in paths if p not in sys.path]
-    import app  # the Lambda entry module, as the runtime imports it
+    import app
 
     _handler = app.lambda_handler
 
@@ -124,35 +122,22 @@ def _warm() -> str:
 
 
 class Workers:
-    """A process pool that is rebuilt if a worker dies (e.g. killed for memory)."""
+    """The handler in a pool of processes, rebuilt if one dies (e.g. killed for memory)."""
 
     def __init__(self, size: int, paths: list[str], env: dict[str, str]) -> None:
-        self._size, self._paths, self._env = size, paths, env
-        self._lock = threading.Lock()
-        self._pool = self._start()
-
-    def _start(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self._size,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_init_worker,
-            initargs=(self._paths, self._env),
-        )
+        self._pool = RestartingPool(size, paths, env, then=_import_handler)
 
     def warm(self) -> str:
         """Start every worker (each imports the handler) and wait for them, so no request pays
         an import: one task per worker at once makes the pool start them all."""
-        states = [f.result() for f in [self._pool.submit(_warm) for _ in range(self._size)]]
+        tasks = [self._pool.submit(_warm) for _ in range(self._pool.size)]
+        states = [task.result() for task in tasks]  # all of them: each worker started
         return states[0]
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        pool = self._pool
         try:
-            return pool.submit(_invoke, event).result()
-        except concurrent.futures.process.BrokenProcessPool:
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = self._start()
+            return self._pool.submit(_invoke, event).result()
+        except BrokenProcessPool:
             return {
                 "statusCode": 502,
                 "headers": {"Content-Type": "text/plain; charset=utf-8"},
@@ -166,7 +151,7 @@ class Workers:
             }
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close(wait=True)
 
 
 def make_server(
