@@ -99,4 +99,5 @@ def extend_object(document: bytes, extra: dict[str, Any]) -> bytes:
     """`document` (an encoded, non-empty JSON object) with `extra`'s fields appended."""
     if not extra:
         return document
-    return document[:-1] + b"," + _encoder.encode(extra)[1:]
+    # One new buffer: slicing `document` first would copy it once more (slice JSON is large).
+    return b"".join((memoryview(document)[:-1], b",", _encoder.encode(extra)[1:]))
