@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from compile_service.encoding import GZIP_LEVEL
 from compile_service.jobs import ids
 from compile_service.jobs.store import ResultMeta, ResultStore, StoredResult
-from compile_service.service import Outcome, Prepared
+from compile_service.service import Outcome, Packed, Prepared
 from compile_service.settings import SERVICE
 
 logger = Logger(service=SERVICE, child=True)
@@ -27,8 +27,15 @@ MEMORY_BYTES = 64 * 1024 * 1024
 
 def pack(outcome: Outcome) -> StoredResult:
     """`outcome` as the result store keeps it: the document gzipped, and its stats."""
-    meta = ResultMeta(outcome.qubits, outcome.gates, outcome.slices, outcome.seconds)
-    return StoredResult(gzip.compress(outcome.document, compresslevel=GZIP_LEVEL, mtime=0), meta)
+    document_gz = gzip.compress(outcome.document, compresslevel=GZIP_LEVEL, mtime=0)
+    return stored_result(
+        Packed(document_gz, outcome.qubits, outcome.gates, outcome.slices, outcome.seconds)
+    )
+
+
+def stored_result(packed: Packed) -> StoredResult:
+    meta = ResultMeta(packed.qubits, packed.gates, packed.slices, packed.seconds)
+    return StoredResult(packed.document_gz, meta)
 
 
 class ResultCache:

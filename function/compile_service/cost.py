@@ -42,6 +42,9 @@ SECONDS_PER_CELL = 3.93e-6
 # while /v2's fields are appended; the slices share unchanged cells, patch 0011).
 BASE_MEGABYTES = 140
 BYTES_PER_CELL = 105
+# Written gzipped a slice at a time (a job's result): the slices alone, whose unchanged cells are
+# shared (measured 7-8.5).
+PACKED_BYTES_PER_CELL = 10
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,11 @@ class Cost:
         )
 
 
-def predict(operations: Sequence[Operation], qubits: int, litinski_transform: bool) -> Cost:
-    """The predicted cost of compiling `operations` (the compiler's dialect) on `qubits`."""
+def predict(
+    operations: Sequence[Operation], qubits: int, litinski_transform: bool, packed: bool = False
+) -> Cost:
+    """The predicted cost of compiling `operations` (the compiler's dialect) on `qubits`;
+    `packed` when the result is written gzipped a slice at a time (service.compile_packed)."""
     found = products(operations, qubits)
     magic = len(found.rotation_weights)
     measurements = len(found.measurement_weights)
@@ -84,6 +90,7 @@ def predict(operations: Sequence[Operation], qubits: int, litinski_transform: bo
     whole = max(1, round(slices))
     cells = LAYOUT_ROWS * (2 * qubits + (magic + 1 if magic else 0))
     drawn = whole * cells
+    per_cell = PACKED_BYTES_PER_CELL if packed else BYTES_PER_CELL
     return Cost(
         qubits=qubits,
         operations=len(operations),
@@ -91,5 +98,5 @@ def predict(operations: Sequence[Operation], qubits: int, litinski_transform: bo
         slices=whole,
         cells=cells,
         seconds=round(whole * SECONDS_PER_SLICE + drawn * SECONDS_PER_CELL, 2),
-        megabytes=round(BASE_MEGABYTES + drawn * BYTES_PER_CELL / 1e6),
+        megabytes=round(BASE_MEGABYTES + drawn * per_cell / 1e6),
     )

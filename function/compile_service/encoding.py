@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 import gzip
+import io
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -101,3 +103,26 @@ def extend_object(document: bytes, extra: dict[str, Any]) -> bytes:
         return document
     # One new buffer: slicing `document` first would copy it once more (slice JSON is large).
     return b"".join((memoryview(document)[:-1], b",", _encoder.encode(extra)[1:]))
+
+
+def json_document(slices: list[Any], text: str, extra: Callable[[], dict[str, Any]]) -> bytes:
+    """The compiled document as JSON: {"slices", "compilation_text"} then `extra()`'s fields."""
+    return extend_object(encode({"slices": slices, "compilation_text": text}), extra())
+
+
+def gzip_document(slices: list[Any], text: str, extra: Callable[[], dict[str, Any]]) -> bytes:
+    """gzip of extend_object(encode({"slices": slices, "compilation_text": text}), extra()),
+    written a slice at a time: the uncompressed JSON (about 49 bytes per cell of every slice) is
+    never held whole, only the slices and the compressed result. `extra` is called once the
+    slices are written (so it can time them)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as out:
+        out.write(b'{"slices":[')
+        for index, item in enumerate(slices):
+            if index:
+                out.write(b",")
+            out.write(_encoder.encode(item))
+        out.write(b'],"compilation_text":' + _encoder.encode(text))
+        tail = extra()
+        out.write(b"," + _encoder.encode(tail)[1:] if tail else b"}")
+    return buffer.getvalue()

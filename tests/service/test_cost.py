@@ -152,14 +152,22 @@ def test_an_approximated_circuit_is_told_a_coarser_precision_helps(invoke, no_co
     )
 
 
-def test_jobs_take_what_the_synchronous_routes_refuse_and_refuse_past_the_worker_memory() -> None:
+def test_jobs_take_what_the_synchronous_routes_refuse_and_refuse_past_their_own_limits() -> None:
     circuit = t_heavy(4, 300)
     with pytest.raises(CircuitTooLarge):
         service.prepare(circuit, True, load_limits())
-    assert service.prepare(circuit, True, load_job_limits()).gates == 904
+    assert service.prepare(circuit, True, load_job_limits(), packed=True).gates == 904
     with pytest.raises(CircuitTooLarge) as refused:
-        service.prepare(t_heavy(4, 1500), True, load_job_limits())
+        service.prepare(t_heavy(4, 3000), True, load_job_limits(), packed=True)
     assert "MB" in refused.value.message and "POST /v2/jobs" not in refused.value.message
+
+
+def test_a_result_written_gzipped_slice_by_slice_needs_the_slices_memory_alone() -> None:
+    operations = lowered(t_heavy(4, 300)).operations
+    whole = cost.predict(operations, 4, True)
+    packed = cost.predict(operations, 4, True, packed=True)
+    assert packed.seconds == whole.seconds
+    assert packed.megabytes - cost.BASE_MEGABYTES < (whole.megabytes - cost.BASE_MEGABYTES) / 5
 
 
 def test_the_job_memory_limit_follows_the_worker_memory(monkeypatch) -> None:

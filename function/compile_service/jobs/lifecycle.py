@@ -30,7 +30,7 @@ def submit(
     """The job for this request: an existing one when it is queued, running, succeeded with its
     result still stored, or failed for a reason a retry cannot change; else a new one, queued
     (or succeeded at once when the result store already holds the result)."""
-    prepared = service.prepare(source, litinski_transform, limits, precision=precision)
+    prepared = service.prepare(source, litinski_transform, limits, precision=precision, packed=True)
     job_id = ids.result_key(prepared)
     for _ in range(5):  # another submitter may write between our read and our write
         existing = backend.jobs.get(job_id)

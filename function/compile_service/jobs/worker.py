@@ -14,7 +14,7 @@ import msgspec
 from aws_lambda_powertools import Logger
 
 from compile_service import service
-from compile_service.cache import pack
+from compile_service.cache import stored_result
 from compile_service.errors import ServiceError
 from compile_service.jobs.store import ACTIVE, Backend, JobError, JobRecord, ResultMeta
 from compile_service.settings import SERVICE, Limits
@@ -41,10 +41,10 @@ def run(job_id: str, receives: int, backend: Backend, limits: Limits) -> JobReco
     if stored is None:
         prepared = msgspec.json.decode(request, type=service.Prepared)
         try:
-            outcome = service.compile_prepared(prepared, limits)
+            packed = service.compile_packed(prepared, limits)
         except ServiceError as exc:
             return _finish(job_id, backend, error=JobError(exc.code, exc.message))
-        result = pack(outcome)
+        result = stored_result(packed)
         backend.results.put(job_id, result)  # a failure here is retried by the queue
         stored = result.meta
     return _finish(job_id, backend, stats=stored)

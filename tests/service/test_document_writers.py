@@ -1,0 +1,38 @@
+"""The two ways a compiled document is written: whole JSON (the synchronous routes) and gzip a
+slice at a time (jobs, whose results are stored gzipped): the same document either way."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from compile_service import encoding
+
+CELL = {"edges": {"Top": "Solid"}, "patch_type": "Qubit", "text": "|0>", "activity": None}
+SLICES = [[[CELL, None], [None, CELL]], [[None, None], [CELL, CELL]]]
+
+
+@pytest.mark.parametrize("extra", [{}, {"stats": {"slices": 2, "seconds": 0.5}, "lowering": {}}])
+def test_the_gzipped_document_is_the_json_document(extra: dict) -> None:
+    whole = encoding.json_document([*SLICES], "text\n", lambda: extra)
+    streamed = encoding.gzip_document([*SLICES], "text\n", lambda: extra)
+    assert gzip.decompress(streamed) == whole
+    assert json.loads(whole) == {"slices": SLICES, "compilation_text": "text\n", **extra}
+
+
+def test_the_fields_after_the_slices_are_asked_for_once() -> None:
+    written = []
+
+    def extra() -> dict:
+        written.append(True)
+        return {"stats": {}}
+
+    encoding.gzip_document([[[CELL]]] * 3, "", extra)
+    assert written == [True]
+    assert encoding.gzip_document([], "", dict)  # no slices is still a document
+    assert json.loads(gzip.decompress(encoding.gzip_document([], "", dict))) == {
+        "slices": [],
+        "compilation_text": "",
+    }
