@@ -9,12 +9,9 @@ Why it has this shape (measured on the pinned compiler; docs/benchmarks.md, "Pre
   slices x cells, so they grow as the square of the T count.
 - Slices, with the transform: a number per pi/8 rotation, per qubit its Pauli product touches
   and per Y in it (pauli_frame.py works the products out), per measurement, and per Clifford when
-  there is no measurement to absorb the Cliffords (the compiler keeps them then). Without it: a
-  number per operation (ccx as its 15) and per measurement.
-
-The constants are least-squares fits over QASMBench's small suite and `layered` circuits of 4 to
-32 qubits, both transform settings: slices within 0.75-1.3x of the prediction for every circuit
-over 100 slices, compile seconds within 0.77-1.34x for every one over 0.3 s.
+  there is no measurement to absorb the Cliffords (the compiler keeps them then); least-squares
+  fits. Without it: exactly 2 plus a number per gate (_OFF_SLICES), measured gate by gate and
+  equal to the count of every QASMBench circuit.
 `python -m lsctl.bench.cost_model` measures them against a build (e.g. on Lambda) to re-fit.
 """
 
@@ -29,14 +26,17 @@ from compile_service.pauli_frame import products
 # Slices with the transform: per pi/8 rotation, per qubit of its product, per Y in it, per
 # measurement, per Clifford kept (circuits without measurements).
 _ON = (6.46, 2.14, 6.94, 1.87, 18.6)
-# Without it: per operation (ccx counted as the 15 it expands to), per measurement, per pi/8
-# rotation.
-_OFF = (9.62, -7.0, -0.92)
-_CCX_OPERATIONS = 15
+# Without it: slices per gate, and per rotation by its angle in quarter turns modulo 4 (an odd
+# one is a pi/8 rotation, 2 a pi/4 one, 0 a Pauli), plus _OFF_BASE.
+_OFF_SLICES = {"x": 1, "z": 1, "measure": 1, "s": 4, "sdg": 4, "t": 8, "tdg": 8, "h": 12}
+_OFF_SLICES |= {"cx": 13, "cz": 13, "ccx": 158}
+_OFF_ROTATION_SLICES = {0: 1, 1: 8, 2: 4, 3: 8}
+_OFF_BASE = 2
 LAYOUT_ROWS = 3
-# Compile CPU seconds per slice and per cell drawn (one core of an AMD EPYC).
-SECONDS_PER_SLICE = 2.9e-4
-SECONDS_PER_CELL = 3.93e-6
+# Compile CPU seconds per slice and per cell drawn (one core of an AMD EPYC, with patch 0012):
+# within 0.73-1.41x of the measured time for every circuit over 0.3 s.
+SECONDS_PER_SLICE = 1.96e-4
+SECONDS_PER_CELL = 2.39e-6
 # Peak memory of a compile and its encoding: the interpreter with qiskit and the compiler, and
 # per cell drawn (measured through the service, 101-103: the JSON, 49 bytes a cell, held twice
 # while /v2's fields are appended; the slices share unchanged cells, patch 0011).
@@ -84,9 +84,7 @@ def predict(
             + per_kept * kept
         )
     else:
-        expanded = sum(_CCX_OPERATIONS if op[0] == "ccx" else 1 for op in operations)
-        per_operation, per_measurement, per_rotation = _OFF
-        slices = per_operation * expanded + per_measurement * measurements + per_rotation * magic
+        slices = _OFF_BASE + sum(_off_slices(op) for op in operations)
     whole = max(1, round(slices))
     cells = LAYOUT_ROWS * (2 * qubits + (magic + 1 if magic else 0))
     drawn = whole * cells
@@ -100,3 +98,10 @@ def predict(
         seconds=round(whole * SECONDS_PER_SLICE + drawn * SECONDS_PER_CELL, 2),
         megabytes=round(BASE_MEGABYTES + drawn * per_cell / 1e6),
     )
+
+
+def _off_slices(operation: Operation) -> int:
+    name, _, quarters = operation
+    if quarters is not None:
+        return _OFF_ROTATION_SLICES[quarters % 4]
+    return _OFF_SLICES[name]

@@ -65,7 +65,7 @@ def load_limits() -> Limits:
         compile_seconds=_float("LSC_COMPILE_SECONDS", 20.0),
         # Headroom under the 6 MB limit for the proxy envelope and headers.
         max_response_bytes=_int("LSC_MAX_RESPONSE_BYTES", LAMBDA_RESPONSE_LIMIT - 64 * 1024),
-        # Compile time was at most 1.34x its prediction on every circuit measured, and encoding
+        # Compile time was at most 1.41x its prediction on every circuit measured, and encoding
         # adds about 10% (docs/benchmarks.md, "Predicted cost"): 12 s predicted ends within the
         # 20 s budget. The 1769 MB function keeps 500 MB spare.
         max_predicted_seconds=_float("LSC_MAX_PREDICTED_SECONDS", 12.0),

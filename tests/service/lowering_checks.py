@@ -60,3 +60,15 @@ def distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def lowering_error(original: str, lowered: lowering.Lowered) -> float:
     return distance(unitary(parse(original)), unitary(parse(lowered.source)))
+
+
+def pi_over_8_rotations(source: str) -> int:
+    """The T count of a circuit in the dialect: t, tdg and rz/rx/u1 at odd quarter turns."""
+    count = 0
+    for item in parse(source).data:
+        name = item.operation.name
+        if name in ("t", "tdg"):
+            count += 1
+        elif name in ROTATIONS:
+            count += quarter_turns(float(item.operation.params[0])) % 2
+    return count

@@ -10,6 +10,8 @@ from qiskit.circuit import QuantumCircuit
 from compile_service.lowering.rewrite import Gate
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+# Rotation angles in quarter turns, as the compiler reads them.
+_QUARTERS = {1: "pi/4", -1: "-pi/4", 2: "pi/2", -2: "-pi/2"}
 
 
 def qasm(circuit: QuantumCircuit, register: str, gates: Iterable[Gate]) -> str:
@@ -20,6 +22,8 @@ def qasm(circuit: QuantumCircuit, register: str, gates: Iterable[Gate]) -> str:
         if gate.name == "measure":
             ((creg, index),) = gate.clbits
             lines.append(f"measure {targets} -> {creg}[{index}];\n")
+        elif gate.quarters is not None:
+            lines.append(f"{gate.name}({_QUARTERS[gate.quarters]}) {targets};\n")
         else:
             lines.append(f"{gate.name} {targets};\n")
     return "".join(lines)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from qiskit.circuit import QuantumCircuit
 
 from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
-from compile_service.lowering import approximate, emit, registers
+from compile_service.lowering import approximate, emit, registers, rotation_form
 from compile_service.lowering.dialect import Operation, accepts_as_is, quarter_turns
 from compile_service.lowering.report import LoweringReport
 from compile_service.lowering.rewrite import Gate, Rewriter, Rotation, Step
@@ -58,8 +58,10 @@ def lower(
         report.merged_register = register
         report.registers = registers.register_slices(circuit)
     steps = Rewriter(report).add_circuit(circuit)
-    gates = _resolve(steps, precision, max_operations, report)
-    lowered = tuple((gate.name, gate.qubits, None) for gate in gates if gate.name != "barrier")
+    gates = rotation_form.rewrite_runs(_resolve(steps, precision, max_operations, report))
+    lowered = tuple(
+        (gate.name, gate.qubits, gate.quarters) for gate in gates if gate.name != "barrier"
+    )
     _check_size(len(lowered), max_operations, report)
     names = (register, *(c.name for c in circuit.cregs))
     return Lowered(emit.qasm(circuit, register, gates), circuit.num_qubits, lowered, names, report)
@@ -94,7 +96,7 @@ def _resolve(
         step = steps[index]
         assert isinstance(step, Rotation) and precision is not None
         approximated[index] = approximate.approximate_rz(step.angle, precision)
-        size += len(approximated[index])
+        size += len(rotation_form.rewrite_run(approximated[index]))  # as it will be written
     report.rotations_approximated = len(pending)
     report.t_gates_added = sum(word.count("t") for word in approximated.values())
     gates: list[Gate] = []
@@ -103,7 +105,7 @@ def _resolve(
             gates.append(step)
             continue
         names = exact.get(index) or approximated.get(index, ())
-        gates.extend(Gate(name, (step.qubit,)) for name in names)
+        gates.extend(Gate(name, (step.qubit,), lowered=True) for name in names)
     return gates
 
 

@@ -30,11 +30,15 @@ DROPPED = frozenset({"id"})
 
 @dataclass(frozen=True)
 class Gate:
-    """A native gate, measurement or barrier on qubits of the merged register."""
+    """A native gate, measurement or barrier on qubits of the merged register. `quarters`: the
+    angle of an rx in quarter turns. `lowered`: written by the lowering (rotation_form may write
+    it again), not by the user."""
 
     name: str
     qubits: tuple[int, ...]
     clbits: tuple[tuple[str, int], ...] = ()
+    quarters: int | None = None
+    lowered: bool = False
 
 
 @dataclass
@@ -103,9 +107,9 @@ class Rewriter:
         for item in _EULER(matrix).data:
             angle = float(item.operation.params[0])
             if item.operation.name == "rx":
-                self._append(Gate("h", (qubit,)))
+                self._append(Gate("h", (qubit,), lowered=True))
                 self._append(Rotation(angle, qubit, origin))
-                self._append(Gate("h", (qubit,)))
+                self._append(Gate("h", (qubit,), lowered=True))
             else:
                 self._append(Rotation(angle, qubit, origin))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -78,9 +79,11 @@ def measure(source: str, transform: bool, max_seconds: float) -> dict[str, Any]:
 
 
 def ratios(row: dict[str, Any]) -> dict[str, float]:
+    """Measured over predicted, per quantity (nan where the prediction rounds to 0)."""
     measured, predicted = row["measured"], row["predicted"]
-    return {key: measured[key] / predicted[key] for key in ("slices", "cells", "seconds")} | {
-        "megabytes": measured["megabytes"] / predicted["megabytes"]
+    return {
+        key: measured[key] / predicted[key] if predicted[key] else math.nan
+        for key in ("slices", "cells", "seconds", "megabytes")
     }
 
 
