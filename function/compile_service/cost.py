@@ -33,10 +33,10 @@ _OFF_SLICES |= {"cx": 13, "cz": 13, "ccx": 158}
 _OFF_ROTATION_SLICES = {0: 1, 1: 8, 2: 4, 3: 8}
 _OFF_BASE = 2
 LAYOUT_ROWS = 3
-# Compile CPU seconds per slice and per cell drawn (one core of an AMD EPYC, with patch 0012):
-# within 0.73-1.41x of the measured time for every circuit over 0.3 s.
-SECONDS_PER_SLICE = 1.96e-4
-SECONDS_PER_CELL = 2.39e-6
+# Compile CPU seconds per slice and per cell drawn (one core of an AMD EPYC, patches up to 0013):
+# within 0.67-1.45x of the measured time for every circuit over 0.3 s.
+SECONDS_PER_SLICE = 3.0e-4
+SECONDS_PER_CELL = 1.94e-6
 # Peak memory of a compile and its encoding: the interpreter with qiskit and the compiler, and
 # per cell drawn (measured through the service, 101-103: the JSON, 49 bytes a cell, held twice
 # while /v2's fields are appended; the slices share unchanged cells, patch 0011).

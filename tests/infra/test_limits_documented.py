@@ -31,3 +31,16 @@ def test_template_readme_and_defaults_agree(defaults, variable):
     assert in_template == [f"{default:g}"]
     readme = (REPO / "README.md").read_text()
     assert re.findall(rf"^\| `{variable}` \| (\d+) \|", readme, re.MULTILINE) == [f"{default:g}"]
+
+
+def test_the_local_compile_budget_is_the_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make serve` and the stages give a compile the same time, so that a circuit refused or
+    accepted locally is refused or accepted on the stages too."""
+    monkeypatch.delenv("LSC_COMPILE_SECONDS", raising=False)
+    in_template = re.findall(r"^\s+CompileSeconds: (\d+)$", TEMPLATE.read_text(), re.MULTILINE)
+    assert in_template and set(in_template) == {f"{settings.load_limits().compile_seconds:g}"}
+    readme = (REPO / "README.md").read_text()
+    assert (
+        re.findall(r"^\| `LSC_COMPILE_SECONDS` \| (\d+) \|", readme, re.MULTILINE)
+        == in_template[:1]
+    )
