@@ -128,7 +128,8 @@ def test_a_t_heavy_circuit_is_refused_before_compiling_with_its_cost_and_the_way
     assert error["code"] == "circuit_too_large"
     message = error["message"]
     assert "400 pi/8 rotations (T gates) on 4 qubits" in message
-    assert "predicted to take" in message and "at most 12 s" in message
+    limit = load_limits().max_predicted_seconds
+    assert "predicted to take" in message and f"at most {limit:g} s" in message
     assert "POST /v2/jobs" in message
     # The legacy route says the same in plain text.
     legacy = invoke("POST", "/compile", {"circuit": t_heavy(4, 400)})
@@ -153,10 +154,10 @@ def test_an_approximated_circuit_is_told_a_coarser_precision_helps(invoke, no_co
 
 
 def test_jobs_take_what_the_synchronous_routes_refuse_and_refuse_past_their_own_limits() -> None:
-    circuit = t_heavy(4, 300)
+    circuit = t_heavy(4, 400)
     with pytest.raises(CircuitTooLarge):
         service.prepare(circuit, True, load_limits())
-    assert service.prepare(circuit, True, load_job_limits(), packed=True).gates == 904
+    assert service.prepare(circuit, True, load_job_limits(), packed=True).gates == 1204
     with pytest.raises(CircuitTooLarge) as refused:
         service.prepare(t_heavy(4, 3000), True, load_job_limits(), packed=True)
     assert "MB" in refused.value.message and "POST /v2/jobs" not in refused.value.message
