@@ -130,7 +130,9 @@ def rewrite_runs(gates: Sequence[Gate]) -> list[Gate]:
         run = runs.pop(qubit, [])
         if run:
             written = rewrite_run(tuple(gates[i].name for i in run))
-            replaced[run[0]] = [Gate(w.name, (qubit,), (), w.quarters, True) for w in written]
+            replaced[run[0]] = [
+                Gate(w.name, (qubit,), quarters=w.quarters, lowered=True) for w in written
+            ]
             replaced.update((i, []) for i in run[1:])
 
     for index, gate in enumerate(gates):
