@@ -10,8 +10,8 @@ Why it has this shape (measured on the pinned compiler; docs/benchmarks.md, "Pre
 - Slices, with the transform: a number per pi/8 rotation, per qubit its Pauli product touches
   and per Y in it (pauli_frame.py works the products out), per measurement, and per Clifford when
   there is no measurement to absorb the Cliffords (the compiler keeps them then); least-squares
-  fits. Without it: exactly 2 plus a number per gate (_OFF_SLICES), measured gate by gate and
-  equal to the count of every QASMBench circuit.
+  fits. Without it: exactly 2 plus a number per gate (dialect.SLICES_WITHOUT_TRANSFORM), measured
+  gate by gate and equal to the count of every QASMBench circuit.
 `python -m lsctl.bench.cost_model` measures them against a build (e.g. on Lambda) to re-fit.
 """
 
@@ -20,18 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from compile_service.lowering.dialect import Operation
+from compile_service.lowering.dialect import SLICES_BASE, Operation, slices_without_transform
 from compile_service.pauli_frame import products
 
 # Slices with the transform: per pi/8 rotation, per qubit of its product, per Y in it, per
 # measurement, per Clifford kept (circuits without measurements).
 _ON = (6.46, 2.14, 6.94, 1.87, 18.6)
-# Without it: slices per gate, and per rotation by its angle in quarter turns modulo 4 (an odd
-# one is a pi/8 rotation, 2 a pi/4 one, 0 a Pauli), plus _OFF_BASE.
-_OFF_SLICES = {"x": 1, "z": 1, "measure": 1, "s": 4, "sdg": 4, "t": 8, "tdg": 8, "h": 12}
-_OFF_SLICES |= {"cx": 13, "cz": 13, "ccx": 158}
-_OFF_ROTATION_SLICES = {0: 1, 1: 8, 2: 4, 3: 8}
-_OFF_BASE = 2
 LAYOUT_ROWS = 3
 # Compile CPU seconds per slice and per cell drawn (one core of an AMD EPYC, patches up to 0013):
 # within 0.67-1.45x of the measured time for every circuit over 0.3 s.
@@ -84,7 +78,7 @@ def predict(
             + per_kept * kept
         )
     else:
-        slices = _OFF_BASE + sum(_off_slices(op) for op in operations)
+        slices = SLICES_BASE + sum(slices_without_transform(op) for op in operations)
     whole = max(1, round(slices))
     cells = LAYOUT_ROWS * (2 * qubits + (magic + 1 if magic else 0))
     drawn = whole * cells
@@ -98,10 +92,3 @@ def predict(
         seconds=round(whole * SECONDS_PER_SLICE + drawn * SECONDS_PER_CELL, 2),
         megabytes=round(BASE_MEGABYTES + drawn * per_cell / 1e6),
     )
-
-
-def _off_slices(operation: Operation) -> int:
-    name, _, quarters = operation
-    if quarters is not None:
-        return _OFF_ROTATION_SLICES[quarters % 4]
-    return _OFF_SLICES[name]

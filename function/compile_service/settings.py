@@ -47,8 +47,8 @@ class Limits:
     compile_seconds: float
     max_response_bytes: int
     # Refuse before compiling what the cost model (cost.py) predicts to take longer or more memory.
-    max_predicted_seconds: float = 14.0
-    max_predicted_megabytes: int = 1200
+    max_predicted_seconds: float
+    max_predicted_megabytes: int
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -30,6 +30,13 @@ PHASE_GATES: dict[int, tuple[str, ...]] = {
     7: ("tdg",),
 }
 ANGLE_TOLERANCE = 1e-9
+# Slices the pinned compiler takes for each operation without the Litinski transform, measured
+# gate by gate (the count of a circuit is their sum plus SLICES_BASE, exactly): by name, and for a
+# rotation by its angle in quarter turns modulo 4 (odd: a pi/8 rotation, 2: pi/4, 0: a Pauli).
+SLICES_WITHOUT_TRANSFORM = {"x": 1, "z": 1, "measure": 1, "s": 4, "sdg": 4, "t": 8, "tdg": 8}
+SLICES_WITHOUT_TRANSFORM |= {"h": 12, "cx": 13, "cz": 13, "ccx": 158}
+ROTATION_SLICES_WITHOUT_TRANSFORM = {0: 1, 1: 8, 2: 4, 3: 8}
+SLICES_BASE = 2
 _REGISTER_MEASURE = re.compile(r"\bmeasure\s+[A-Za-z_]\w*\s*->")
 _COMMENT = re.compile(r"//[^\n]*")
 
@@ -54,3 +61,11 @@ def accepts_as_is(circuit: QuantumCircuit, source: str) -> bool:
         elif name not in NATIVE_GATES and name not in NON_GATES:
             return False
     return True
+
+
+def slices_without_transform(operation: Operation) -> int:
+    """What one operation adds to the slices of a compile without the Litinski transform."""
+    name, _, quarters = operation
+    if quarters is not None:
+        return ROTATION_SLICES_WITHOUT_TRANSFORM[quarters % 4]
+    return SLICES_WITHOUT_TRANSFORM[name]

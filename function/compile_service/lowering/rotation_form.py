@@ -28,6 +28,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from compile_service.lowering.dialect import slices_without_transform
 from compile_service.lowering.rewrite import Gate
 
 # A signed Pauli: (axis, sign), axis "X", "Y" or "Z", sign +1 or -1.
@@ -46,8 +47,6 @@ _GATES: dict[str, Conjugation] = {
     "rx2": (("X", 1), ("Y", 1)),  # e^{i pi/4 X} Z e^{-i pi/4 X} = Y
     "rx-2": (("X", 1), ("Y", -1)),
 }
-# Slices each takes without the transform, on the pinned compiler.
-_COSTS = {"x": 1, "z": 1, "s": 4, "sdg": 4, "rx2": 4, "rx-2": 4, "h": 12}
 # T and its inverse: a pi/8 rotation about Z, turning one way or the other.
 _TURNS = {"t": 1, "tdg": -1}
 # i A B for two different axes A, B: the third axis, with its sign.
@@ -68,6 +67,21 @@ class Written:
 
     name: str
     quarters: int | None = None
+
+
+def _written(gate: str) -> Written:
+    """A name of _GATES as the gate it writes ("rx2" is rx(pi/2))."""
+    return Written("rx", int(gate[2:])) if gate.startswith("rx") else Written(gate)
+
+
+def _slices(gate: str) -> int:
+    """What a Clifford of _GATES takes without the transform (dialect.py): what the choice of
+    Cliffords minimises."""
+    written = _written(gate)
+    return slices_without_transform((written.name, (0,), written.quarters))
+
+
+_COSTS = {gate: _slices(gate) for gate in _GATES}
 
 
 def image(conjugation: Conjugation, pauli: Pauli) -> Pauli:
@@ -187,7 +201,3 @@ def _finished(pending: Conjugation, found: tuple[int, tuple | None]) -> tuple[in
 def _after(pending: Conjugation, gate: str) -> Conjugation:
     """The pending Clifford G D once gate G is read."""
     return product(_GATES[gate], pending)
-
-
-def _written(gate: str) -> Written:
-    return Written("rx", int(gate[2:])) if gate.startswith("rx") else Written(gate)
