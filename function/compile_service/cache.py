@@ -1,6 +1,6 @@
 """The result cache of the compile routes: a small in-memory LRU (a warm container answers a
 repeated request without any I/O) in front of the result store (shared by every container and by
-jobs). Keys are jobs.ids.result_key: the same request under the same compiler build.
+jobs). Keys are jobs.ids.result_key: the whole prepared request under the same compiler build.
 
 The cache never fails a compile: a store that cannot be read or written is logged and skipped."""
 

@@ -8,7 +8,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -17,9 +17,6 @@ from compile_service.deadline import budget
 from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
 
-if TYPE_CHECKING:  # the cache is passed in by the caller; only its type is needed here
-    from compile_service.cache import ResultCache
-
 logger = Logger(service=SERVICE, child=True)
 
 Flavour = Literal["v2", "web_client"]
@@ -27,9 +24,9 @@ Flavour = Literal["v2", "web_client"]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready for the compiler: `source` is the lowered circuit. `flavour`, `source`,
-    `litinski_transform` and `lowering` (what the user is told was done) determine the result
-    with the compiler build: they are what the result key and the job id hash."""
+    """A request ready for the compiler: `source` is the lowered circuit, `lowering` what the user
+    is told was done. Every field is hashed into the result key and the job id (jobs/ids.py), so
+    an option added here is part of the key: put here only what determines the result."""
 
     flavour: Flavour
     source: str
@@ -37,6 +34,14 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
+
+
+class Cache(Protocol):
+    """Where compiled results are kept (cache.ResultCache, passed in by the caller)."""
+
+    def get(self, prepared: Prepared) -> Outcome | None: ...
+
+    def put(self, prepared: Prepared, outcome: Outcome) -> str: ...
 
 
 # Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
@@ -126,7 +131,7 @@ def _check_cost(
 
 
 def compile_for_web_client(
-    source: str, litinski_transform: bool, limits: Limits, cache: ResultCache | None = None
+    source: str, litinski_transform: bool, limits: Limits, cache: Cache | None = None
 ) -> Outcome:
     """The legacy /compile result: compilation_text shaped for the web client's parser. The client
     has no precision option: rotations are approximated at the default precision."""
@@ -140,7 +145,7 @@ def compile_circuit(
     litinski_transform: bool,
     limits: Limits,
     precision: float | None = lowering.DEFAULT_PRECISION,
-    cache: ResultCache | None = None,
+    cache: Cache | None = None,
 ) -> Outcome:
     """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats and what
     the lowering did."""
@@ -148,9 +153,7 @@ def compile_circuit(
     return compile_prepared(prepared, limits, cache)
 
 
-def compile_prepared(
-    prepared: Prepared, limits: Limits, cache: ResultCache | None = None
-) -> Outcome:
+def compile_prepared(prepared: Prepared, limits: Limits, cache: Cache | None = None) -> Outcome:
     """The result of `prepared`, from `cache` when it holds it, else compiled (and stored)."""
     if cache is not None:
         hit = cache.get(prepared)
