@@ -9,6 +9,7 @@ import sys
 
 from lsctl import commands
 from lsctl.errors import CliError
+from lsctl.local import known_warnings
 
 
 def command_modules() -> list[str]:
@@ -27,8 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    known_warnings.ignore()
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

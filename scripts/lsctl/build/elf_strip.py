@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-
 
 def elf_section_names(path: Path) -> list[str]:
     """Section names of an ELF file (pyelftools), or [] for anything else."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
     with path.open("rb") as f:
         try:
             return [section.name for section in ELFFile(f).iter_sections()]

@@ -12,21 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lsctl.bench import (
-    circuits,
-    cold_start,
-    latency,
-    machine,
-    report,
-    response_bytes,
-    result_cache,
-    scaling,
-    size,
-    throughput,
-)
+from lsctl.bench import machine, report, result_cache
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from lsctl.local.local_server import handler_paths
 from lsctl.paths import BUILD_DIR, FUNCTION_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 from lsctl.paths import compiler_present as compiler_prepared
 
@@ -81,6 +69,11 @@ def _sections(only: str) -> list[str]:
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     """Run the chosen measurements; every part that cannot run says why instead of failing."""
+    # Imported here, not at import: they load the local server (http.server, multiprocessing),
+    # http.client and more, which `lsctl --help` does not need.
+    from lsctl.bench import circuits, cold_start, latency, response_bytes, scaling, size, throughput
+    from lsctl.local.local_server import handler_paths
+
     chosen = _sections(args.only)
     repeats = args.repeats or (QUICK_REPEATS if args.quick else FULL_REPEATS)
     if repeats < 1:

@@ -8,8 +8,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lsctl.deploy import session, stacks
 from lsctl.deploy.options import AWS_EPILOG, BOOTSTRAP_STACK, add_region, stage_type
 from lsctl.deploy.session import call
@@ -72,24 +70,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Ref, !Sub, ...) read as plain values."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-_CfnLoader.add_multi_constructor("!", _any_tag)
-
-
 def template_parameters(text: str) -> dict[str, dict[str, Any]]:
+    """The template's Parameters; CloudFormation's short tags (!Ref, !Sub, ...) read as plain
+    values. (yaml is imported here, not at import: `lsctl --help` loads every command module.)"""
+    import yaml
+
+    class CfnLoader(yaml.SafeLoader):
+        pass
+
+    def any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node)
+        return loader.construct_mapping(node)
+
+    CfnLoader.add_multi_constructor("!", any_tag)
     try:
-        document = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=CfnLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise CliError(f"the bootstrap template is not valid YAML: {exc}") from None
     return dict((document or {}).get("Parameters") or {})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lsctl.build import bundle, bundle_size
 from lsctl.paths import BUILD_DIR
 
 
@@ -34,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lsctl.build import bundle, bundle_size  # here, not at import: `lsctl --help` loads us
+
     report = bundle.build(args.out, require_compiler=args.require_compiler)
     print(bundle_size.size_table(report))
     seconds = ", ".join(f"{step} {s:.1f}s" for step, s in report.seconds.items())

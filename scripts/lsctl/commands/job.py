@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from lsctl.deploy import jobs_client
+from lsctl.deploy.http_client import network_errors
 from lsctl.deploy.options import AWS_EPILOG, add_region, stage_type
 from lsctl.deploy.stage_smoke import api_url
 from lsctl.errors import CliError
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         document = jobs_client.result(job)
     except jobs_client.JobError as exc:
         raise CliError(str(exc)) from None
+    except network_errors() as exc:
+        raise CliError(no_answer(base, exc)) from None
     stats = job.get("stats") or {}
     print(
         f"succeeded: {stats.get('slices')} slices, {stats.get('seconds')} s compiling", flush=True
@@ -73,6 +76,18 @@ def run(args: argparse.Namespace) -> int:
         args.output.write_text(json.dumps(document))
         print(f"result written to {args.output}", flush=True)
     return 0
+
+
+def no_answer(base: str, exc: Exception) -> str:
+    """One line for a service that did not answer (refused, unknown host, timed out)."""
+    reason = getattr(exc, "reason", None) or exc  # urllib's URLError wraps the socket error
+    reason = getattr(reason, "strerror", None) or str(reason)
+    hint = (
+        " (is `lsctl serve` / `make serve` running?)"
+        if "127.0.0.1" in base or "localhost" in base
+        else ""
+    )
+    return f"no answer from {base}: {reason}{hint}"
 
 
 def _read(path: Path) -> str:

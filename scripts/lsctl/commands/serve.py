@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from lsctl.errors import CliError
-from lsctl.local import job_pool, local_server, result_files
 from lsctl.paths import BUILD_DIR, PATCHED_COMPILER_DIR
 
 
@@ -90,6 +89,9 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at import (http.server, multiprocessing): `lsctl --help` loads this module.
+    from lsctl.local import job_pool, local_server, result_files
+
     signal.signal(signal.SIGTERM, _stop)  # stop cleanly, workers included, on `kill`
     data_dir = args.data_dir.resolve()
     jobs_env = {
@@ -102,31 +104,33 @@ def run(args: argparse.Namespace) -> int:
     local_server.check_port(args.host, args.port)
     paths = local_server.handler_paths(args.compiler_dir)
     workers = local_server.Workers(args.workers, paths, env)
-    state = workers.warm()
-    try:
-        server = local_server.make_server(args.host, args.port, workers, data_dir / "results")
-    except OSError as exc:  # taken since check_port
-        workers.close()
-        raise CliError(local_server.port_problem(args.host, args.port, exc)) from None
-    host, port = server.server_address[:2]
-    sys.path[:0] = [p for p in paths if p not in sys.path]  # the job pool reads the queue
-    jobs = job_pool.JobPool(args.job_workers, paths, env)
-    if state != "ok":
-        print(f"WARNING: {state}.\nCompile routes will answer 503 until then.", flush=True)
-    print(
-        f"lattice-surgery compile service on http://{host}:{port} "
-        f"({args.workers} workers, {args.job_workers} job workers; "
-        f"compiler {'ready' if state == 'ok' else 'MISSING'}; results in {data_dir})\n"
-        f"  curl http://{host}:{port}/health\n"
-        f"  web client: https://latticesurgery.com/?localapi=true  (Ctrl-C to stop)",
-        flush=True,
-    )
-    try:
+    server = jobs = None
+    try:  # Ctrl-C from here on (warming up included) stops everything with one line
+        state = workers.warm()
+        try:
+            server = local_server.make_server(args.host, args.port, workers, data_dir / "results")
+        except OSError as exc:  # taken since check_port
+            raise CliError(local_server.port_problem(args.host, args.port, exc)) from None
+        host, port = server.server_address[:2]
+        sys.path[:0] = [p for p in paths if p not in sys.path]  # the job pool reads the queue
+        jobs = job_pool.JobPool(args.job_workers, paths, env)
+        if state != "ok":
+            print(f"WARNING: {state}.\nCompile routes will answer 503 until then.", flush=True)
+        print(
+            f"lattice-surgery compile service on http://{host}:{port} "
+            f"({args.workers} workers, {args.job_workers} job workers; "
+            f"compiler {'ready' if state == 'ok' else 'MISSING'}; results in {data_dir})\n"
+            f"  curl http://{host}:{port}/health\n"
+            f"  web client: https://latticesurgery.com/?localapi=true  (Ctrl-C to stop)",
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        print("stopped", flush=True)
     finally:
-        server.server_close()
-        jobs.close()
-        workers.close()
+        if server is not None:
+            server.server_close()
+        if jobs is not None:
+            jobs.close()
+        workers.close(terminate=server is None)  # still warming up: stop the imports
     return 0

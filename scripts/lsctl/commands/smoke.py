@@ -1,5 +1,5 @@
-"""`lsctl smoke`: check a deployed stage (or any URL) answers /health and compiles the README
-example through /compile and /v2/compile."""
+"""`lsctl smoke`: check a deployed stage (or any URL) answers /health, compiles the README
+example through /compile and /v2/compile, and runs a small job (POST /v2/jobs) to its result."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from lsctl.deploy.stage_smoke import add_timeout, api_url, check
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "smoke",
-        help="smoke-test a stage: /health, then the README example via /compile and /v2/compile",
+        help="smoke-test a stage: /health, the README example via /compile and /v2/compile, a job",
         description=(
-            "GET /health, then compile the README example through POST /compile (the web "
-            "client's contract: a JSON string holding slices and a compilation text the client "
-            "can split) and POST /v2/compile. Connection errors, 5xx and gateway 403/404 are "
-            "retried with exponential backoff while a new stage warms up; any other wrong answer "
-            "fails at once. Exit 1 with the response shown on failure."
+            "GET /health; compile the README example through POST /compile (the web client's "
+            "contract: a JSON string holding slices and a compilation text the client can split) "
+            "and POST /v2/compile; then submit a small job (POST /v2/jobs), poll it and download "
+            "its result from the result link (reported as skipped where the service has no jobs: "
+            "503 jobs_unavailable). Connection errors, 5xx and gateway 403/404 are retried with "
+            "exponential backoff while a new stage warms up; any other wrong answer fails at "
+            "once. Exit 1 with the response shown on failure."
         ),
         epilog=AWS_EPILOG,
     )

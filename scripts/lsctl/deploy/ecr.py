@@ -7,12 +7,10 @@ import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from lsctl.deploy import session, stacks
 from lsctl.deploy.images import ImageRef, ecr_region
 from lsctl.deploy.options import BOOTSTRAP_STACK
-from lsctl.deploy.session import call, error_code
+from lsctl.deploy.session import aws_errors, call, error_code
 from lsctl.errors import CliError, describe_aws_error
 
 
@@ -44,7 +42,7 @@ def digest_of_tag(ecr: Any, repository_name: str, tag: str) -> str | None:
     """The digest the tag points to in ECR, or None if the tag is not there."""
     try:
         response = ecr.describe_images(repositoryName=repository_name, imageIds=[{"imageTag": tag}])
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         if error_code(exc) == "ImageNotFoundException":
             return None
         raise CliError(describe_aws_error(exc, "ecr.DescribeImages")) from None

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +18,21 @@ class HttpResponse:
     body: bytes  # decoded from gzip if it was sent gzipped
 
 
+def network_errors() -> tuple[type[Exception], ...]:
+    """What a request raises when no answer comes (refused, reset, timed out, cut short), for
+    `except network_errors() as exc:`."""
+    import http.client
+
+    return (OSError, http.client.HTTPException)
+
+
 def request(
     method: str, url: str, body: Any = None, *, timeout: float = REQUEST_SECONDS
 ) -> HttpResponse:
     """One HTTP request; an HTTP error status is a response, a network failure raises OSError."""
+    import urllib.error  # here, not at import (http.client, ssl): `lsctl --help` loads this module
+    import urllib.request
+
     data = None if body is None else json.dumps(body).encode()
     headers = {"Accept-Encoding": "gzip", "User-Agent": "lsctl-smoke"}
     if data is not None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from lsctl.deploy.session import error_code
+from lsctl.deploy.session import aws_errors, error_code
 from lsctl.errors import CliError, describe_aws_error
 
 OUTPUT = "ResultsBucketName"
@@ -23,7 +21,7 @@ def empty(s3: Any, bucket: str) -> int:
             if keys:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         if error_code(exc) == "NoSuchBucket":
             return deleted
         raise CliError(describe_aws_error(exc, "s3.DeleteObjects")) from None

@@ -3,23 +3,36 @@
 The region comes from --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's config.
 AWS_PROFILE selects credentials and AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) points every
 client at another endpoint, such as a moto server: boto3 reads both itself.
+
+boto3 and botocore are imported where they are used, not at import: every command module imports
+this one, and `lsctl --help` must not wait a second for boto3.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, WaiterError
+from typing import TYPE_CHECKING, Any
 
 from lsctl.errors import CliError, describe_aws_error
 
-CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="lsctl")
+if TYPE_CHECKING:
+    import boto3
+
+RETRIES = {"mode": "standard", "max_attempts": 5}
+
+
+def aws_errors() -> tuple[type[Exception], ...]:
+    """botocore's ClientError and BotoCoreError, for `except session.aws_errors() as exc:` (an
+    except clause's expression is evaluated only when an exception is being matched)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
 
 
 def session(region: str | None = None) -> boto3.Session:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
     try:
         return boto3.Session(region_name=region)
     except BotoCoreError as exc:  # e.g. ProfileNotFound for a misspelt AWS_PROFILE
@@ -28,8 +41,12 @@ def session(region: str | None = None) -> boto3.Session:
 
 def client(service: str, region: str | None = None) -> Any:
     """A boto3 client; tests replace this function to hand out stubbed clients."""
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, NoRegionError
+
+    config = Config(retries=RETRIES, user_agent_extra="lsctl")
     try:
-        return session(region).client(service, config=CONFIG)
+        return session(region).client(service, config=config)
     except NoRegionError:
         raise CliError("no AWS region: pass --region or set AWS_REGION") from None
     except BotoCoreError as exc:
@@ -49,7 +66,7 @@ def call(method: Callable[..., Any], **kwargs: Any) -> Any:
     """method(**kwargs), with any AWS failure raised as CliError naming the call."""
     try:
         return method(**kwargs)
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         raise CliError(describe_aws_error(exc, operation_name(method))) from None
 
 
@@ -62,12 +79,14 @@ def wait(
     aws_client: Any, waiter_name: str, *, delay: int = 5, max_attempts: int = 360, **kwargs: Any
 ) -> None:
     """Run a boto3 waiter; a failure or time-out becomes a CliError naming the waiter."""
+    from botocore.exceptions import WaiterError
+
     waiter = aws_client.get_waiter(waiter_name)
     try:
         waiter.wait(WaiterConfig={"Delay": delay, "MaxAttempts": max_attempts}, **kwargs)
     except WaiterError as exc:
         service = aws_client.meta.service_model.service_name
         raise CliError(f"waiting for {service} {waiter_name}: {exc}") from None
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         service = aws_client.meta.service_model.service_name
         raise CliError(describe_aws_error(exc, f"{service} waiter {waiter_name}")) from None

@@ -8,7 +8,6 @@ exponential backoff within a bounded total time. Any other wrong answer fails at
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lsctl.deploy import jobs_client, webclient
-from lsctl.deploy.http_client import HttpResponse, request
+from lsctl.deploy.http_client import HttpResponse, network_errors, request
 from lsctl.samples import README_EXAMPLE
 
 RETRY_STATUSES = {403, 404, 429, 500, 502, 503, 504}
@@ -188,7 +187,7 @@ def run(
             started = time.monotonic()
             try:
                 summary = check(base)
-            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out
+            except network_errors() as exc:  # refused, reset, timed out
                 failure = SmokeFailure(label, f"no answer from {base}: {exc}")
             except SmokeFailure as exc:
                 failure = exc

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from lsctl.deploy.session import call, error_code, wait
+from lsctl.deploy.session import aws_errors, call, error_code, wait
 from lsctl.errors import CliError, describe_aws_error
 
 Log = Callable[[str], None]
@@ -19,7 +17,7 @@ def describe(cfn: Any, name: str) -> dict[str, Any] | None:
     """The stack, or None when it does not exist (or was deleted)."""
     try:
         stacks = cfn.describe_stacks(StackName=name)["Stacks"]
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
             return None
         raise CliError(describe_aws_error(exc, "cloudformation.DescribeStacks")) from None
@@ -51,7 +49,7 @@ def failure_reasons(cfn: Any, name: str, limit: int = 5) -> list[str]:
     """The newest failed resource events of a stack, as 'LogicalId: STATUS: reason'."""
     try:
         events = cfn.describe_stack_events(StackName=name).get("StackEvents", [])
-    except (ClientError, BotoCoreError):
+    except aws_errors():
         return []
     reasons = [
         f"{e['LogicalResourceId']}: {e['ResourceStatus']}: {e.get('ResourceStatusReason', '')}"
@@ -107,7 +105,7 @@ def create_or_update(
         return "created"
     try:
         cfn.update_stack(**request)
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         if "No updates are to be performed" in str(exc):
             return "unchanged"
         raise CliError(describe_aws_error(exc, "cloudformation.UpdateStack")) from None

@@ -150,8 +150,8 @@ class Workers:
                 "body": f"the handler failed outside its error handling: {type(exc).__name__}\n",
             }
 
-    def close(self) -> None:
-        self._pool.close(wait=True)
+    def close(self, terminate: bool = False) -> None:
+        self._pool.close(wait=True, terminate=terminate)
 
 
 def make_server(

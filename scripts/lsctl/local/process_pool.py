@@ -3,21 +3,28 @@ Lambda starts a new execution environment: the local server's handler workers an
 workers both run on one.
 
 Each process runs `prepare(paths, env)` first: the environment and import paths of the function,
-then `then()` if given (e.g. importing the handler once, as the runtime does at init)."""
+then `then()` if given (e.g. importing the handler once, as the runtime does at init). Workers
+ignore SIGINT: Ctrl-C reaches the whole process group, and the parent, which catches it, shuts the
+pool down (otherwise every idle worker prints a KeyboardInterrupt traceback)."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from lsctl.local import known_warnings
+
 
 def prepare(paths: list[str], env: dict[str, str], then: Callable[[], None] | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    known_warnings.ignore()
     os.environ.update(env)
     sys.path[:0] = [p for p in paths if p not in sys.path]
     if then is not None:
@@ -76,7 +83,13 @@ class RestartingPool:
             if self._pool is broken and not self._closed:
                 self._pool = self._start()
 
-    def close(self, wait: bool = True) -> None:
+    def close(self, wait: bool = True, terminate: bool = False) -> None:
+        """Shut the pool down; `terminate`: stop the workers' running tasks too (SIGTERM), for a
+        Ctrl-C while they are still starting."""
         with self._lock:
             self._closed = True
+        if terminate:
+            # Python 3.14 has ProcessPoolExecutor.terminate_workers(); before, its process table.
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
         self._pool.shutdown(wait=wait, cancel_futures=True)
