@@ -72,7 +72,7 @@ def test_aws_profile_selects_credentials_and_region(lsctl, aws, tmp_path, monkey
 
 def test_no_region_is_one_clear_line(lsctl, aws, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    result = lsctl("logs", "--function", "f")
+    result = lsctl("destroy", "--stage", "dev", "--yes")
     assert result.code == 1
     assert result.err == "error: no AWS region: pass --region or set AWS_REGION\n"
 

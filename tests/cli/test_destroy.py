@@ -1,14 +1,11 @@
 """`lsctl destroy` (stack and log groups gone, the ECR repository kept, nothing deleted without
-confirmation) and `lsctl logs` (events of the function's log group), on moto."""
+confirmation), on moto, with the real `sam delete` deleting the stack."""
 
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
-
-from lsctl.commands import logs as logs_command
 
 from .helpers import create_stack
 
@@ -78,46 +75,3 @@ def test_destroy_of_a_missing_stage_changes_nothing(lsctl, deployed):
     assert result.code == 0
     assert "does not exist" in result.out
     assert len(stack_names(deployed("cloudformation"))) == 2
-
-
-def put_events(logs, group: str, messages: list[str]) -> None:
-    stream = f"2026/01/01/[$LATEST]{len(messages)}{time.time_ns()}"
-    logs.create_log_stream(logGroupName=group, logStreamName=stream)
-    now = int(time.time() * 1000)
-    logs.put_log_events(
-        logGroupName=group,
-        logStreamName=stream,
-        logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)],
-    )
-
-
-def test_logs_prints_the_functions_recent_events(lsctl, deployed):
-    put_events(deployed("logs"), f"/aws/lambda/{FUNCTION}", ["START RequestId: 1", "compiled"])
-    result = lsctl("logs", "--stage", "dev", "--since", "5")
-    assert result.code == 0, result.text
-    assert "START RequestId: 1" in result.out
-    assert result.out.index("START RequestId: 1") < result.out.index("compiled")
-    assert "# 2 events" in result.out
-
-
-def test_logs_follow_prints_each_event_once(deployed, capsys):
-    logs = deployed("logs")
-    group = f"/aws/lambda/{FUNCTION}"
-    put_events(logs, group, ["first"])
-
-    def sleep(_: float) -> None:  # between polls, the function logs something new
-        put_events(logs, group, ["second"])
-
-    start = int((time.time() - 60) * 1000)
-    count = logs_command.tail(
-        logs, group, start, "", follow=True, interval=0, sleep=sleep, rounds=3
-    )
-    out = capsys.readouterr().out
-    assert count == 3
-    assert out.count("first") == 1 and out.count("second") == 2
-
-
-def test_logs_of_a_function_that_never_ran(lsctl, aws):
-    result = lsctl("logs", "--function", "never-ran")
-    assert result.code == 1
-    assert "log group /aws/lambda/never-ran does not exist" in result.err

@@ -1,5 +1,6 @@
-"""`lsctl destroy --stage S`: delete the stage's stack and its log groups (after confirmation).
-The ECR repository and its images belong to the bootstrap stack and stay."""
+"""`lsctl destroy --stage S`: after confirmation, empty the stage's results bucket, delete its
+stack with `sam delete`, then the log groups Lambda and API Gateway made outside the stack (what
+sam cannot do). The ECR repository and its images belong to the bootstrap stack and stay."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import argparse
 import sys
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from lsctl.deploy import results_bucket, session, stacks
+from lsctl.deploy import results_bucket, sam_cli, session, stacks
 from lsctl.deploy.options import AWS_EPILOG, add_region, add_stage, stack_name
-from lsctl.deploy.session import error_code
+from lsctl.deploy.sam import find_sam
+from lsctl.deploy.session import aws_errors, error_code
 from lsctl.errors import CliError, describe_aws_error
 
 
@@ -20,14 +20,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "destroy",
         help="delete a stage's stack and its log groups (the ECR repository stays)",
         description=(
-            "Delete the stack lattice-surgery-STAGE, wait until it is gone, then delete the log "
-            "groups it leaves behind (/aws/lambda/FUNCTION, the API's access and execution "
-            "logs). Asks you to type the stack name unless --yes is given."
+            "Empty the stage's results bucket, delete the stack lattice-surgery-STAGE with `sam "
+            "delete`, then delete the log groups it leaves behind (/aws/lambda/FUNCTION, the "
+            "API's execution logs). Asks you to type the stack name unless --yes is given."
         ),
         epilog=AWS_EPILOG,
     )
     add_stage(parser)
     parser.add_argument("--yes", action="store_true", help="do not ask (for automation)")
+    parser.add_argument("--sam", help="sam binary (default: .venv-sam/bin/sam, then PATH)")
     add_region(parser)
     parser.set_defaults(func=run)
 
@@ -42,7 +43,7 @@ def log_groups(cfn: Any, name: str, stack: dict[str, Any]) -> list[str]:
     pages = cfn.get_paginator("list_stack_resources").paginate(StackName=name)
     try:
         resources = [r for page in pages for r in page.get("StackResourceSummaries", [])]
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         raise CliError(describe_aws_error(exc, "cloudformation.ListStackResources")) from None
     stage = name.rsplit("-", 1)[-1]
     for resource in resources:
@@ -63,7 +64,7 @@ def delete_log_group(logs: Any, group: str) -> bool:
     """Delete it; False when it was not there."""
     try:
         logs.delete_log_group(logGroupName=group)
-    except (ClientError, BotoCoreError) as exc:
+    except aws_errors() as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return False
         raise CliError(describe_aws_error(exc, "logs.DeleteLogGroup")) from None
@@ -92,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if bucket:  # CloudFormation cannot delete a bucket that holds objects
         count = results_bucket.empty(session.client("s3", args.region), bucket)
         print(f"emptied the results bucket {bucket} ({count} objects)")
-    stacks.delete(cfn, name, log=lambda line: print(line, flush=True))
+    if sam_cli.run(sam_cli.delete_command(find_sam(args.sam), args.stage, region=region)) != 0:
+        raise CliError(f"sam delete of {name} failed (see above); the log groups are kept")
+    print(f"deleted stack {name}", flush=True)
     logs = session.client("logs", args.region)
     for group in groups:
         if delete_log_group(logs, group):

@@ -1,40 +1,40 @@
-"""`lsctl invoke`: call the stage's function directly (no API Gateway) with an event, and show
-what it returned: status, function error, the decoded payload and optionally the log tail."""
+"""`lsctl invoke --stage S`: call the stage's function directly (no API Gateway) through `sam
+remote invoke`, with an event file or an API Gateway proxy event built from --method/--path
+(which sam cannot build)."""
 
 from __future__ import annotations
 
 import argparse
-import base64
-import gzip
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from lsctl.deploy import session, stacks
-from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_region, add_stage, stack_name
-from lsctl.deploy.session import call
+from lsctl.deploy import sam_cli
+from lsctl.deploy.options import ALIAS, AWS_EPILOG, add_region, add_stage
+from lsctl.deploy.sam import find_sam
 from lsctl.errors import CliError
 from lsctl.local import proxy_event
-
-BODY_SHOWN = 2000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "invoke",
-        help="invoke the stage's function directly with an event file or a request",
+        help="invoke the stage's function with an event file or a request (sam remote invoke)",
         description=(
-            "Invoke the function (alias live by default) with an event: a JSON file (e.g. an "
-            "API Gateway REST proxy event) or one built from --method/--path/--body. Prints the "
-            "status, any function error and the decoded payload (an API Gateway proxy result is "
-            "shown as HTTP, its body un-base64ed and un-gzipped). Exit 1 on a function error or "
-            "an HTTP 5xx result."
+            "Invoke the function (alias live by default) with `sam remote invoke`: the event is a "
+            "JSON file (e.g. an API Gateway REST proxy event) or one built from "
+            "--method/--path/--body. sam prints the function's answer and log."
         ),
         epilog=AWS_EPILOG,
     )
-    add_stage(parser, required=False)
-    parser.add_argument("--function", help="function name or ARN (default: the stack's output)")
+    add_stage(parser)
+    parser.add_argument(
+        "--function",
+        choices=sam_cli.FUNCTIONS,
+        default=sam_cli.COMPILE_FUNCTION,
+        help=f"which function (default {sam_cli.COMPILE_FUNCTION})",
+    )
     parser.add_argument("--qualifier", default=ALIAS, help=f"version or alias (default {ALIAS})")
     event = parser.add_mutually_exclusive_group(required=True)
     event.add_argument("--event", type=Path, metavar="FILE", help="JSON event file ('-': stdin)")
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--header", action="append", default=[], metavar="NAME:VALUE", help="header with --path"
     )
-    parser.add_argument("--log-tail", action="store_true", help="also print the last 4 KB of log")
+    parser.add_argument("--sam", help="sam binary (default: .venv-sam/bin/sam, then PATH)")
     add_region(parser)
     parser.set_defaults(func=run)
 
@@ -77,59 +77,13 @@ def _read(path: Path, what: str) -> str:
         raise CliError(f"cannot read {what} {path}: {exc.strerror}") from None
 
 
-def function_name(args: argparse.Namespace) -> str:
-    if args.function:
-        return args.function
-    if not args.stage:
-        raise CliError("pass --stage (to use the stack's FunctionName) or --function")
-    cfn = session.client("cloudformation", args.region)
-    return stacks.require_outputs(cfn, stack_name(args.stage), "FunctionName")["FunctionName"]
-
-
-def show_payload(raw: bytes) -> bool:
-    """Print the payload; True when it is an API Gateway proxy result with a 5xx status."""
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        print(raw.decode("utf-8", errors="replace"))
-        return False
-    if isinstance(payload, dict) and "statusCode" in payload:
-        result = proxy_event.from_result(payload)
-        print(f"HTTP {result.status}")
-        for name, value in result.headers:
-            print(f"  {name}: {value}")
-        body = result.body
-        if any(n.lower() == "content-encoding" and v == "gzip" for n, v in result.headers):
-            body = gzip.decompress(body)
-        text = body.decode("utf-8", errors="replace")
-        more = f"\n... ({len(body)} bytes in all)" if len(text) > BODY_SHOWN else ""
-        print(f"\n{text[:BODY_SHOWN]}{more}")
-        return result.status >= 500
-    print(json.dumps(payload, indent=2)[: BODY_SHOWN * 4])
-    return False
-
-
 def run(args: argparse.Namespace) -> int:
-    event = build_event(args)
-    name = function_name(args)
-    lam = session.client("lambda", args.region)
-    request: dict[str, Any] = {
-        "FunctionName": name,
-        "Qualifier": args.qualifier,
-        "InvocationType": "RequestResponse",
-        "Payload": json.dumps(event).encode(),
-    }
-    if args.log_tail:
-        request["LogType"] = "Tail"
-    response = call(lam.invoke, **request)
-    error = response.get("FunctionError")
-    print(
-        f"invoked {name}:{args.qualifier}: status {response.get('StatusCode')}, "
-        f"version {response.get('ExecutedVersion', '?')}"
-        + (f", function error: {error}" if error else "")
+    command = sam_cli.remote_invoke_command(
+        find_sam(args.sam),
+        args.stage,
+        build_event(args),
+        region=args.region,
+        function=args.function,
+        qualifier=args.qualifier,
     )
-    server_error = show_payload(response["Payload"].read())
-    if args.log_tail and response.get("LogResult"):
-        print("\nlog tail:")
-        print(base64.b64decode(response["LogResult"]).decode("utf-8", errors="replace"))
-    return 1 if error or server_error else 0
+    return sam_cli.run(command)
