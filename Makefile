@@ -13,18 +13,22 @@ export PYTHONDONTWRITEBYTECODE := 1
 PORT ?= 9876
 # pytest-xdist workers for `make test` (auto: one per core).
 WORKERS ?= auto
+# How many times `make flakecheck` runs the suite.
+RUNS ?= 5
 
-.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean
+.PHONY: help venv tools compiler serve unit test lint pytest flakecheck bench bundle lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
-		awk -F'\t' '{printf "make %-8s %s\n", $$1, $$2}'
+		awk -F'\t' '{printf "make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is required" >&2; exit 1; }
 	$(PYTHON312) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes \
+	# --compile-bytecode: PYTHONDONTWRITEBYTECODE (above) would otherwise make every run compile
+	# qiskit, hypothesis and the rest from source again (most of a test run's collection time).
+	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes --compile-bytecode \
 		requirements/runtime.txt requirements/dev.txt
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
 	touch $@
@@ -55,8 +59,27 @@ pytest: venv tools compiler ## the whole test suite, in parallel (PYTEST_ARGS=..
 test: lint pytest ## set up everything, then run the linters and the whole test suite (the CI gate)
 
 # No bundle, linters, moto or servers: the tests marked slow are left out.
-unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (< 1 min)
-	$(VENV)/bin/pytest -m 'not slow' -q $(PYTEST_ARGS)
+unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (< 30 s)
+	$(VENV)/bin/pytest -m 'not slow' -q -p no:schemathesis $(PYTEST_ARGS)
+
+# Each run has its own pytest-randomly seed (the order of tests); a failure is listed with the
+# seed that reproduces it: make pytest PYTEST_ARGS=--randomly-seed=N
+flakecheck: venv tools compiler ## the whole suite RUNS times (5) in random orders; lists what failed
+	@rm -f build/flakecheck.txt; mkdir -p build; \
+	for run in $$(seq $(RUNS)); do \
+		seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+		echo "== run $$run of $(RUNS): --randomly-seed=$$seed"; \
+		$(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup -q -p randomly --randomly-seed=$$seed \
+			$(PYTEST_ARGS) | tee build/flakecheck-run.txt | tail -n 3; code=$${PIPESTATUS[0]}; \
+		[ $$code -le 1 ] || echo "run $$run ended with pytest exit $$code (--randomly-seed=$$seed)" \
+			>> build/flakecheck.txt; \
+		sed -n "s/^FAILED \([^ ]*\).*/\1 (--randomly-seed=$$seed)/p;s/^ERROR \([^ ]*\).*/\1 (--randomly-seed=$$seed)/p" \
+			build/flakecheck-run.txt >> build/flakecheck.txt; \
+	done; \
+	if [ -s build/flakecheck.txt ]; then \
+		echo "flakecheck: $$(wc -l < build/flakecheck.txt) failures in $(RUNS) runs:"; \
+		cat build/flakecheck.txt; exit 1; \
+	fi; echo "flakecheck: $(RUNS) runs, 0 failures"
 
 bench: venv compiler ## measure size, cold start, latency and throughput (needs the compiler)
 	$(VENV)/bin/lsctl bench

@@ -49,6 +49,17 @@ SLOW_PATHS = (
 )
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m 'not slow'` (make unit) does not even import the modules where every test is slow."""
+    if config.getoption("markexpr") != "not slow":
+        return None
+    try:
+        where = collection_path.relative_to(REPO).as_posix()
+    except ValueError:
+        return None
+    return True if (where + "/").startswith(SLOW_PATHS) or where.startswith(SLOW_PATHS) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason=SKIP_REASON)
     for item in items:
@@ -61,6 +72,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if "compiler" in item.keywords and not COMPILER_PRESENT:
             item.add_marker(skip)
+    _long_ones_first(config, items)
+
+
+# The long tests, started first: xdist hands tests out in collection order, so a long test that
+# comes late keeps one worker busy after the other has run out (the order is pytest-randomly's
+# otherwise). Seconds are on the 2-core machine; this machine's own durations from the last run
+# (pytest's cache, .pytest_cache) take precedence. Prefixes of node ids.
+LONG_SECONDS = 4.0
+LONG_TESTS = {
+    "tests/service/test_compiler_patches.py::test_upstream_tests_have": 120.0,
+    "tests/service/test_compiler_patches.py::test_large_layered_circuits": 90.0,
+    "tests/service/test_compiler_patches.py::test_qasmbench_circuits": 60.0,
+    "tests/service/test_compiler_patches.py::test_layered_circuits": 30.0,
+    "tests/infra/test_bundle": 60.0,
+    "tests/infra/test_linters.py": 30.0,
+    "tests/hardening/": 20.0,
+    "tests/service/test_real_compiler.py::test_every_corpus_circuit": 30.0,
+    "tests/cli/test_results_bucket.py": 15.0,
+}
+DURATIONS = "lsc/durations"
+
+
+def _long_ones_first(config: pytest.Config, items: list[pytest.Item]) -> None:
+    measured = config.cache.get(DURATIONS, {}) if config.cache is not None else {}
+
+    def seconds(item: pytest.Item) -> float:
+        if item.nodeid in measured:
+            return float(measured[item.nodeid])
+        return max((s for p, s in LONG_TESTS.items() if item.nodeid.startswith(p)), default=0.0)
+
+    long = sorted((i for i in items if seconds(i) >= LONG_SECONDS), key=seconds, reverse=True)
+    items[:] = long + [i for i in items if seconds(i) < LONG_SECONDS]
+
+
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep this run's durations (in the controller, not in xdist's workers) for the next."""
+    config = session.config
+    if config.cache is None or hasattr(config, "workerinput") or not _durations:
+        return
+    known = config.cache.get(DURATIONS, {})
+    known.update({k: round(v, 2) for k, v in _durations.items() if v >= 0.5})
+    config.cache.set(DURATIONS, known)
 
 
 def pinned_compiler_commit() -> str:
