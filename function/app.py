@@ -6,7 +6,7 @@ import warnings
 # Cold start: importing qiskit/lsqecc creates hundreds of thousands of long-lived objects, and the
 # cyclic collector re-scans them over and over during the import (measured: ~30 ms of the
 # handler's import). Pause it while importing, then freeze what was imported so later collections
-# skip it. See README, "Cold start".
+# skip it. See docs/architecture.md, "Cold start".
 gc.disable()
 
 from typing import Any  # noqa: E402

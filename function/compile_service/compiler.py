@@ -87,7 +87,7 @@ def _recorded_info() -> dict[str, Any]:
 
 
 def compile_qasm(source: str, litinski_transform: bool) -> Compiled:
-    """Run lsqecc with the NOOP simulator (see README) and map its failures to CompileFailed."""
+    """Run lsqecc with the NOOP simulator (docs/api.md) and map its failures to CompileFailed."""
     if _pipeline is None or _lssim is None:
         raise CompilerUnavailable(MISSING_HINT)
     printed = io.StringIO()

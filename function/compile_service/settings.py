@@ -76,7 +76,8 @@ def load_limits() -> Limits:
 
 def load_job_limits() -> Limits:
     """Limits of POST /v2/jobs: the worker has 15 minutes and 10 GB, and results go to the
-    result store, not a 6 MB response (see README, "Jobs", for how these were measured)."""
+    result store, not a 6 MB response (docs/measurements.md, "Compile jobs": how these were
+    measured)."""
     return Limits(
         max_body_bytes=_int("LSC_JOB_MAX_BODY_BYTES", 1024 * 1024),
         max_qubits=_int("LSC_JOB_MAX_QUBITS", 48),
@@ -85,8 +86,9 @@ def load_job_limits() -> Limits:
         # S3's limit for one PUT; the result is stored, never returned in a response.
         max_response_bytes=_int("LSC_JOB_MAX_RESULT_BYTES", 5 * 1024**3),
         # A job (compile, then JSON written into gzip) took up to 1.49x the predicted compile
-        # seconds (README, "Compile jobs"): 450 s predicted ends within the 840 s budget with 25%
-        # to spare. Memory: the worker's (template parameter WorkerMemorySize) less 10%.
+        # seconds (docs/measurements.md, "Compile jobs"): 450 s predicted ends within the 840 s
+        # budget with 25% to spare. Memory: the worker's (template parameter WorkerMemorySize)
+        # less 10%.
         max_predicted_seconds=_float("LSC_JOB_MAX_PREDICTED_SECONDS", 450.0),
         max_predicted_megabytes=int(0.9 * _int("LSC_JOB_WORKER_MEMORY_MB", 3008)),
     )

@@ -1,5 +1,5 @@
 """The size limits are one decision, written in three places: the service's defaults
-(function/compile_service/settings.py), the SAM template and the README's limits table."""
+(function/compile_service/settings.py), the SAM template and the limits table of docs/api.md."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_template_readme_and_defaults_agree(defaults, variable):
     default = getattr(defaults, LIMITS[variable])
     in_template = re.findall(rf'^\s+{variable}: "(\d+)"$', TEMPLATE.read_text(), re.MULTILINE)
     assert in_template == [f"{default:g}"]
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "api.md").read_text()
     assert re.findall(rf"^\| `{variable}` \| (\d+) \|", readme, re.MULTILINE) == [f"{default:g}"]
 
 
@@ -39,7 +39,7 @@ def test_the_local_compile_budget_is_the_stages(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("LSC_COMPILE_SECONDS", raising=False)
     in_template = re.findall(r"^\s+CompileSeconds: (\d+)$", TEMPLATE.read_text(), re.MULTILINE)
     assert in_template and set(in_template) == {f"{settings.load_limits().compile_seconds:g}"}
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "api.md").read_text()
     assert (
         re.findall(r"^\| `LSC_COMPILE_SECONDS` \| (\d+) \|", readme, re.MULTILINE)
         == in_template[:1]

@@ -3,7 +3,8 @@ writes on a version, TTL on `expires_at`), the queue in SQS (its redrive policy 
 queue are in template.yml).
 
 boto3 is imported when a client is first needed, not when this module loads: the synchronous
-routes import it only when they first consult the result store (see README, "Cold start")."""
+routes import it only when they first consult the result store (docs/architecture.md, "Cold
+start")."""
 
 from __future__ import annotations
 
