@@ -46,6 +46,8 @@ SLOW_PATHS = (
     "tests/infra/test_bootstrap.py",  # the bootstrap stack on a moto server
     "tests/infra/test_bundle.py",  # bundle builds
     "tests/cli/test_local_server.py",  # the real `lsctl serve`
+    "tests/cli/test_deploy_sam.py",  # the real `sam deploy` against moto
+    "tests/cli/test_process_pool.py",  # starts processes
 )
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yml"
@@ -93,6 +91,8 @@ def offline_env(**extra: str) -> dict[str, str]:
 
 def load(path: Path) -> dict[str, Any]:
     """A CloudFormation template as data (!Ref etc. become {"Ref": ...})."""
+    from samtranslator.yaml_helper import yaml_parse  # here: importing it takes seconds
+
     return yaml_parse(path.read_text())
 
 
@@ -106,6 +106,8 @@ class _NoManagedPolicies:
 
 @cache
 def _transformed(stage: str, extra: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    from samtranslator.translator.transform import transform
+
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     parameters = {"Stage": stage, "ImageUri": IMAGE, **dict(extra)}
     return transform(load(TEMPLATE), parameters, _NoManagedPolicies())

@@ -4,13 +4,15 @@ must allow)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from functools import cache
 from pathlib import Path
 
-import cfnlint
-
-SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
+# Found without importing cfn-lint (which takes seconds, at collection): its package directory.
+_CFNLINT = importlib.util.find_spec("cfnlint")
+assert _CFNLINT is not None and _CFNLINT.origin is not None, "cfn-lint is not installed"
+SCHEMAS = Path(_CFNLINT.origin).parent / "data" / "schemas"
 HANDLERS = ("create", "read", "update", "delete")
 
 
