@@ -87,7 +87,7 @@ LONG_TESTS = {
     "tests/service/test_compiler_patches.py::test_large_layered_circuits": 90.0,
     "tests/service/test_compiler_patches.py::test_qasmbench_circuits": 60.0,
     "tests/service/test_compiler_patches.py::test_layered_circuits": 30.0,
-    "tests/infra/test_bundle": 60.0,
+    "tests/infra/test_bundle.py": 60.0,
     "tests/infra/test_linters.py": 30.0,
     "tests/hardening/": 20.0,
     "tests/service/test_real_compiler.py::test_every_corpus_circuit": 30.0,
