@@ -121,6 +121,8 @@ def test_invoke_sends_an_event_file_as_is(lsctl, ran, tmp_path):
     )
     assert ran[-1][3] == "WorkerFunction"
     assert _event(ran[-1]) == event
+    assert lsctl("invoke", "--stage", "dev", "--event", str(path), "--log-tail").code == 0
+    assert ran[-1][-4:] == ["--parameter", "Qualifier=live", "--parameter", "LogType=Tail"]
 
 
 def test_invoke_reports_a_bad_event_file(lsctl, ran, tmp_path):
@@ -144,7 +146,9 @@ BUILT = [
     sam_cli.logs_command(
         "sam", "dev", region="us-east-1", function="CompileFunction", pattern="ERROR", follow=True
     ),
-    sam_cli.remote_invoke_command("sam", "dev", {"path": "/health"}, region="us-east-1"),
+    sam_cli.remote_invoke_command(
+        "sam", "dev", {"path": "/health"}, region="us-east-1", log_tail=True
+    ),
     sam_cli.delete_command("sam", "dev", region="us-east-1"),
 ]
 

@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--header", action="append", default=[], metavar="NAME:VALUE", help="header with --path"
     )
+    parser.add_argument("--log-tail", action="store_true", help="also print the last 4 KB of log")
     parser.add_argument("--sam", help="sam binary (default: .venv-sam/bin/sam, then PATH)")
     add_region(parser)
     parser.set_defaults(func=run)
@@ -85,5 +86,6 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         function=args.function,
         qualifier=args.qualifier,
+        log_tail=args.log_tail,
     )
     return sam_cli.run(command)

@@ -55,8 +55,11 @@ def remote_invoke_command(
     region: str | None = None,
     function: str = COMPILE_FUNCTION,
     qualifier: str = ALIAS,
+    log_tail: bool = False,
 ) -> list[str]:
-    """`sam remote invoke` of the stage's function (by logical id) and alias with `event`."""
+    """`sam remote invoke` of the stage's function (by logical id) and alias with `event`;
+    `log_tail`: the last 4 KB of the function's log too."""
+    tail = ["--parameter", "LogType=Tail"] if log_tail else []
     return [
         sam,
         "remote",
@@ -67,6 +70,7 @@ def remote_invoke_command(
         json.dumps(event, separators=(",", ":")),
         "--parameter",
         f"Qualifier={qualifier}",
+        *tail,
     ]
 
 
