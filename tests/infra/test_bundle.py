@@ -279,6 +279,7 @@ def test_a_job_runs_from_the_bundle_alone_on_moto(
                 sys.executable,
                 "-I",
                 "-S",
+                "-B",  # writes no bytecode into the shared bundle (read-only on Lambda)
                 "-W",
                 "ignore",
                 Path(__file__).with_name("bundle_jobs_probe.py"),
