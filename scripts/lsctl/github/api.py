@@ -25,6 +25,10 @@ class Repository:
     gh: GitHub
     owner: str
     name: str
+    # The same client without githubkit's check of request bodies against its models, for the
+    # one field GitHub accepts but its description (so githubkit's model) leaves out:
+    # can_admins_bypass on an environment.
+    unchecked: GitHub | None = None
 
     @property
     def full_name(self) -> str:
@@ -36,8 +40,18 @@ def connect(full_name: str, token: str, api_url: str = API_URL) -> Repository:
     if not owner or not name or "/" in name:
         raise CliError(f"repository {full_name!r}: expected OWNER/REPO")
     # No HTTP cache: a read right after a write must see the write.
-    gh = GitHub(token, base_url=api_url, http_cache=False, auto_retry=False, timeout=30)
-    return Repository(gh, owner, name)
+    options: dict[str, Any] = {
+        "base_url": api_url,
+        "http_cache": False,
+        "auto_retry": False,
+        "timeout": 30,
+    }
+    return Repository(
+        GitHub(token, **options),
+        owner,
+        name,
+        GitHub(token, rest_api_validate_body=False, **options),
+    )
 
 
 @contextmanager
@@ -86,7 +100,8 @@ def environment(repo: Repository, name: str) -> dict[str, Any] | None:
 
 def put_environment(repo: Repository, name: str, body: dict[str, Any]) -> None:
     with _request(f"environment {name}"):
-        repo.gh.rest.repos.create_or_update_environment(repo.owner, repo.name, name, data=body)
+        client = repo.unchecked if "can_admins_bypass" in body and repo.unchecked else repo.gh
+        client.rest.repos.create_or_update_environment(repo.owner, repo.name, name, data=body)
 
 
 def branch_policies(repo: Repository, environment_name: str) -> list[dict[str, Any]]:
@@ -135,7 +150,11 @@ def set_variable(
     with _request(f"environment {environment_name} variable {name}"):
         if exists:
             repo.gh.rest.actions.update_environment_variable(
-                repo.owner, repo.name, environment_name, name, data={"name": name, "value": value}
+                owner=repo.owner,
+                repo=repo.name,
+                environment_name=environment_name,
+                name=name,
+                data={"name": name, "value": value},
             )
         else:
             repo.gh.rest.actions.create_environment_variable(

@@ -58,9 +58,7 @@ def cut(description: dict[str, Any]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for path, methods in OPERATIONS.items():
         item = description["paths"][path]
-        paths[path] = strip(
-            {k: v for k, v in item.items() if k in methods or k == "parameters"}
-        )
+        paths[path] = strip({k: v for k, v in item.items() if k in methods or k == "parameters"})
     components: dict[str, dict[str, Any]] = {}
     pending = refs(paths)
     seen: set[str] = set()
