@@ -243,6 +243,14 @@ def test_rollback_goes_to_the_image_before_the_running_one(lsctl, aws, prod):
     assert parameters == {"ImageUri": prod["A"], "Stage": "prod"}  # nothing else changed
 
 
+def test_rollback_with_an_empty_image_as_the_dispatch_passes_it_goes_to_the_previous(
+    lsctl, aws, prod
+):
+    result = lsctl("rollback", "--stage", "prod", "--image", "")
+    assert result.code == 0, result.text
+    assert running(aws("cloudformation"), "prod")["ImageUri"] == prod["A"]
+
+
 def test_rollback_to_a_named_image_the_stage_ran(lsctl, aws, prod):
     result = lsctl("rollback", "--stage", "prod", "--image", prod["C"])
     assert result.code == 0, result.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from lsctl.deploy import history, image_change, session, stacks
 from lsctl.deploy.images import ImageRef, ecr_region, parse_pinned
@@ -29,12 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--image",
         metavar="URI@DIGEST",
-        help="the image to go back to (REPOSITORY@sha256:...); it must have run in the stage",
+        help="the image to go back to (REPOSITORY@sha256:...); it must have run in the stage "
+        "(empty: as if not given)",
     )
     parser.set_defaults(func=run)
 
 
-def previous_image(ecr, stage: str, current: ImageRef) -> ImageRef:  # noqa: ANN001 (boto3)
+def previous_image(ecr: Any, stage: str, current: ImageRef) -> ImageRef:
     """The newest image deployed to `stage` before `current`'s latest deploy."""
     deployed = history.deployed_images(ecr, current.repository, stage)
     current_tags = [d.tag for d in deployed if d.image.digest == current.digest]
