@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 import yaml
@@ -256,3 +257,31 @@ def test_prod_s_oidc_subject_names_the_environment_and_the_ref():
         f"repo:{REPO}:environment:prod:ref:refs/heads/main"
     )
     assert desired.OIDC_CLAIM_KEYS == ("repo", "context", "ref")
+
+
+def test_prod_s_variables_come_from_prod_s_own_bootstrap(lsctl, github, aws, tmp_path, monkeypatch):
+    """Dev and prod in separate accounts (or regions): prod's role ARNs and region come from the
+    bootstrap stack --prod-profile / --prod-region point at."""
+    prod_outputs = {
+        **OUTPUTS,
+        "DeployRoleArnProd": "arn:aws:iam::222222222222:role/deploy-prod",
+        "RollbackRoleArn": "arn:aws:iam::222222222222:role/rollback-prod",
+    }
+    west = boto3.client("cloudformation", region_name="us-west-2")
+    create_stack(west, "lattice-surgery-bootstrap", prod_outputs)
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile prod]\nregion = us-west-2\naws_access_key_id = testing\n"
+        "aws_secret_access_key = testing\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    result = run(lsctl, github, "--prod-profile", "prod", "--prod-region", "us-west-2", "--apply")
+    assert result.code == 0, result.text
+    assert github.state.variables["prod"] == {
+        "AWS_REGION": "us-west-2",
+        "AWS_ROLE_ARN": prod_outputs["DeployRoleArnProd"],
+        "ROLLBACK_ROLE_ARN": prod_outputs["RollbackRoleArn"],
+    }
+    assert github.state.variables["dev"]["AWS_ROLE_ARN"] == OUTPUTS["DeployRoleArnDev"]
+    missing = run(lsctl, github, "--prod-profile", "no-such-profile")
+    assert missing.code == 1 and "AWS profile no-such-profile" in missing.err
