@@ -1,8 +1,8 @@
 """The shape of scripts/lsctl: grouped by job, imports one way.
 
 Layers, from the bottom: the top-level helpers (errors, paths, git, streaming, samples); the
-subpackages by job (build, local, deploy, compiler, bench, github), which may use the helpers and one
-another; the commands, thin adapters that may use all of those; cli, which loads the commands.
+subpackages by job (build, local, deploy, compiler, bench, github), which may use the helpers and
+one another; the commands, thin adapters that may use all of those; cli, which loads the commands.
 "Upward" is any import against that order: a helper importing a subpackage, a subpackage importing
 a command or cli, a command importing another command or cli.
 """
