@@ -4,7 +4,9 @@ openapi-core before it is answered, and the answers come from state it keeps, so
 plan -> apply -> check runs as against GitHub.
 
 A request the description does not allow is answered 422 and recorded in `rejected`; a test
-asserts there are none. Writes are recorded in `writes` (a second apply must make none).
+asserts there are none. Every 2xx answer is checked against the description too (`bad_answers`),
+so the client parses what GitHub would send. Writes are recorded in `writes` (a second apply
+must make none).
 
 One documented deviation (OVERLAY): `can_admins_bypass` on PUT .../environments/{name}. GitHub
 accepts and answers it (the environment's "Allow administrators to bypass configured protection
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -66,11 +68,112 @@ class NotFound(Exception):
     pass
 
 
+def user_object(login: str, ident: int) -> dict[str, Any]:
+    """A public-user as GET /users/{username} answers it (every field the schema requires)."""
+    api = f"https://api.github.com/users/{login}"
+    return {
+        "login": login,
+        "id": ident,
+        "node_id": f"U_{ident}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{ident}",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": f"https://github.com/{login}",
+        **{
+            f"{name}_url": f"{api}/{name}"
+            for name in (
+                "followers",
+                "following",
+                "gists",
+                "starred",
+                "subscriptions",
+                "organizations",
+                "repos",
+                "events",
+                "received_events",
+            )
+        },
+        "type": "User",
+        "user_view_type": "public",
+        "site_admin": False,
+        "name": login,
+        "company": None,
+        "blog": "",
+        "location": None,
+        "email": None,
+        "hireable": None,
+        "bio": None,
+        "public_repos": 1,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": STAMP,
+        "updated_at": STAMP,
+    }
+
+
+def simple_user(login: str, ident: int) -> dict[str, Any]:
+    keep = {"login", "id", "node_id", "avatar_url", "gravatar_id", "url", "html_url", "type"}
+    full = user_object(login, ident)
+    return {k: v for k, v in full.items() if k in keep or k.endswith("_url") or k == "site_admin"}
+
+
+def team_object(org: str, slug: str, ident: int) -> dict[str, Any]:
+    """A team as an environment's reviewer (the `team` schema)."""
+    api = f"https://api.github.com/organizations/1/team/{ident}"
+    return {
+        "id": ident,
+        "node_id": f"T_{ident}",
+        "url": api,
+        "html_url": f"https://github.com/orgs/{org}/teams/{slug}",
+        "name": slug,
+        "slug": slug,
+        "description": None,
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "permission": "pull",
+        "members_url": f"{api}/members{{/member}}",
+        "repositories_url": f"{api}/repos",
+        "parent": None,
+        "type": "organization",
+    }
+
+
+def organization_object(org: str) -> dict[str, Any]:
+    api = f"https://api.github.com/orgs/{org}"
+    return {
+        "login": org,
+        "id": 1,
+        "node_id": "O_1",
+        "url": api,
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": "https://avatars.githubusercontent.com/u/1",
+        "description": None,
+        "html_url": f"https://github.com/{org}",
+        "has_organization_projects": True,
+        "has_repository_projects": True,
+        "public_repos": 1,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "type": "Organization",
+        "created_at": STAMP,
+        "updated_at": STAMP,
+        "archived_at": None,
+    }
+
+
 @dataclass
 class StandIn:
     url: str
     state: State
     rejected: list[str] = field(default_factory=list)
+    bad_answers: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
@@ -109,7 +212,17 @@ class GitHubStandIn:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        return self.answer(request)(environ, start_response)
+        response = self.answer(request)
+        if 200 <= response.status_code < 300:
+            errors = self.openapi.iter_response_errors(
+                WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
+            )
+            for error in errors:
+                cause = getattr(error, "__cause__", None)
+                self.record.bad_answers.append(
+                    f"{request.method} {request.path} {response.status_code}: {error} {cause or ''}"
+                )
+        return response(environ, start_response)
 
     def answer(self, request: Request) -> Response:
         line = f"{request.method} {request.full_path.rstrip('?')}"
@@ -154,13 +267,20 @@ class GitHubStandIn:
     def get_user(self, username: str, body: Any) -> tuple[int, Any]:
         if username not in self.state.users:
             raise NotFound
-        return 200, {"login": username, "id": self.state.users[username], "type": "User"}
+        return 200, user_object(username, self.state.users[username])
 
     def get_team(self, org: str, team_slug: str, body: Any) -> tuple[int, Any]:
         key = f"{org}/{team_slug}"
         if key not in self.state.teams:
             raise NotFound
-        return 200, {"id": self.state.teams[key], "slug": team_slug, "name": team_slug}
+        return 200, {
+            **team_object(org, team_slug, self.state.teams[key]),
+            "members_count": 2,
+            "repos_count": 1,
+            "created_at": STAMP,
+            "updated_at": STAMP,
+            "organization": organization_object(org),
+        }
 
     # --- environments ---------------------------------------------------------------------
 
@@ -168,6 +288,14 @@ class GitHubStandIn:
         if name not in self.state.environments:
             raise NotFound
         return self.state.environments[name]
+
+    def reviewer(self, kind: str, ident: int) -> dict[str, Any]:
+        if kind == "User":
+            login = next(name for name, i in self.state.users.items() if i == ident)
+            return simple_user(login, ident)
+        key = next(name for name, i in self.state.teams.items() if i == ident)
+        org, _, slug = key.partition("/")
+        return team_object(org, slug, ident)
 
     def get_environment(self, owner: str, repo: str, environment_name: str, body: Any):
         stored = self.environment(environment_name)
@@ -178,7 +306,8 @@ class GitHubStandIn:
             )
         if stored.get("reviewers"):
             reviewers = [
-                {"type": r["type"], "reviewer": {"id": r["id"]}} for r in stored["reviewers"]
+                {"type": r["type"], "reviewer": self.reviewer(r["type"], r["id"])}
+                for r in stored["reviewers"]
             ]
             rules.append(
                 {

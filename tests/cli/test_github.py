@@ -93,6 +93,7 @@ def test_plan_changes_nothing_apply_configures_check_finds_no_drift(lsctl, githu
     assert applied.code == 0, applied.text
     assert "no drift left" in applied.out
     assert github.rejected == []  # every request conformed to GitHub's description
+    assert github.bad_answers == []  # and so did every answer the client parsed
 
     state = github.state
     for name in ("prod", "compiler-bump"):
@@ -169,7 +170,7 @@ def test_drift_is_reported_then_repaired(lsctl, github):
     assert run(lsctl, github, "--apply").code == 0
     assert run(lsctl, github, "--check").code == 0
     assert [p["name"] for p in state.policies["prod"]] == ["main"]
-    assert github.rejected == []
+    assert github.rejected == [] and github.bad_answers == []
 
 
 def test_the_stand_in_refuses_what_the_description_does_not_allow(github):
