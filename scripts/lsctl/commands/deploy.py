@@ -55,6 +55,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "CloudFormationExecutionRoleArn)",
     )
     parser.add_argument(
+        "--confirm-changeset", action="store_true", help="let sam ask before executing"
+    )
+    parser.add_argument(
+        "--sam-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for sam deploy (repeatable), e.g. --sam-arg=--role-arn=ARN",
+    )
+    parser.add_argument(
         "--git-repo",
         type=Path,
         default=REPO_ROOT,
@@ -64,16 +74,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--allow-non-descendant",
         action="store_true",
         help="skip the forward-only check (an image whose commit is unknown, or older)",
-    )
-    parser.add_argument(
-        "--confirm-changeset", action="store_true", help="let sam ask before executing"
-    )
-    parser.add_argument(
-        "--sam-arg",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="extra argument for sam deploy (repeatable), e.g. --sam-arg=--role-arn=ARN",
     )
     parser.set_defaults(func=run)
 
