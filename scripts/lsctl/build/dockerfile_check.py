@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dockerfile_parse import DockerfileParser
-
 ALLOWED = frozenset({"FROM", "ARG", "ENV", "LABEL", "COPY", "CMD", "ENTRYPOINT", "WORKDIR", "USER"})
 _DIRECTIVE = re.compile(r"^\s*(?P<key>[A-Za-z_]+)\s*=\s*(?P<value>.*)$")
 
 
 def problems(dockerfile: Path) -> list[str]:
     """What makes the Dockerfile run code at build time (empty: nothing)."""
+    from dockerfile_parse import DockerfileParser  # here: `lsctl --help` stays light
+
     structure = DockerfileParser(path=str(dockerfile), cache_content=True).structure
     found = []
     leading = True

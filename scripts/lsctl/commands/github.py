@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from lsctl.deploy.options import add_region
 from lsctl.errors import CliError
-from lsctl.github import api, desired, plan, variables
+from lsctl.github import desired
 from lsctl.github.desired import EnvironmentSpec, RepositorySettings, Reviewer
+
+if TYPE_CHECKING:  # githubkit (pydantic, httpx) and boto3 load when the command runs
+    from lsctl.github.plan import Change
 
 DRIFT = 3
 
@@ -61,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--prod-profile",
         help="AWS profile of prod's account, when dev and prod are separate accounts",
     )
-    parser.add_argument("--api-url", default=api.API_URL, help=f"REST API ({api.API_URL})")
+    parser.add_argument("--api-url", default=desired.API_URL, help=f"REST API ({desired.API_URL})")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--apply", action="store_true", help="make the changes")
     mode.add_argument("--check", action="store_true", help=f"exit {DRIFT} if anything differs")
@@ -76,6 +80,8 @@ def token() -> str:
 
 
 def settings(args: argparse.Namespace) -> tuple[RepositorySettings, list[str]]:
+    from lsctl.github import variables
+
     reviewers = tuple(Reviewer.parse(r) for r in args.reviewer)
     if not reviewers:
         raise CliError(
@@ -110,12 +116,14 @@ def settings(args: argparse.Namespace) -> tuple[RepositorySettings, list[str]]:
     )
 
 
-def show(changes: list[plan.Change]) -> None:
+def show(changes: list[Change]) -> None:
     for change in changes:
         print(f"  ~ {change.what}\n      {change.detail}")
 
 
 def run(args: argparse.Namespace) -> int:
+    from lsctl.github import api, plan
+
     if not args.repo:
         raise CliError("pass --repo OWNER/REPO (or set GITHUB_REPOSITORY)")
     wanted, notes = settings(args)

@@ -15,8 +15,8 @@ from githubkit import GitHub
 from githubkit.exception import GitHubException, RequestFailed
 
 from lsctl.errors import CliError
+from lsctl.github.desired import API_URL
 
-API_URL = "https://api.github.com"
 PAGE = 100
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+API_URL = "https://api.github.com"
 BRANCH = "main"
 # The check run ci.yml's job reports (its `name:`); tests/cli/test_github.py reads ci.yml for it.
 CI_CHECK = "make test"

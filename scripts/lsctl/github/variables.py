@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
 from lsctl.deploy import session, stacks
 from lsctl.deploy.options import BOOTSTRAP_STACK
 from lsctl.errors import CliError
@@ -27,6 +25,8 @@ OPTIONAL = {("prod", "ROLLBACK_ROLE_ARN")}
 
 def bootstrap_outputs(region: str | None, profile: str | None = None) -> dict[str, str]:
     if profile:
+        import boto3  # here: `lsctl --help` loads no AWS SDK
+
         try:
             cfn: Any = boto3.Session(profile_name=profile, region_name=region).client(
                 "cloudformation", config=session.CONFIG
