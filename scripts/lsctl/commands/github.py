@@ -126,8 +126,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.repo:
         raise CliError("pass --repo OWNER/REPO (or set GITHUB_REPOSITORY)")
+    secret = token()  # before any AWS or GitHub request
     wanted, notes = settings(args)
-    repo = api.connect(args.repo, token(), args.api_url)
+    repo = api.connect(args.repo, secret, args.api_url)
     for note in notes:
         print(f"note: {note}")
     changes = plan.plan(repo, wanted)
