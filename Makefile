@@ -5,7 +5,6 @@
 SHELL := /bin/bash
 PYTHON312 := $(shell scripts/find-python312)
 VENV := .venv
-UV_VERSION := $(shell sed -n "s/^uv==\([^ ]*\).*/\1/p" requirements/dev.txt)
 UV := $(VENV)/bin/uv
 export UV_CACHE_DIR ?= $(HOME)/.cache/uv
 export PYTHONDONTWRITEBYTECODE := 1
@@ -22,10 +21,12 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
 		awk -F'\t' '{printf "make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt pyproject.toml
+$(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt requirements/uv.txt pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is required" >&2; exit 1; }
 	$(PYTHON312) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# uv by hash (requirements/uv.txt), then everything else by hash with uv.
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r requirements/uv.txt
 	# --compile-bytecode: PYTHONDONTWRITEBYTECODE (above) would otherwise make every run compile
 	# qiskit, hypothesis and the rest from source again (most of a test run's collection time).
 	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes --compile-bytecode \
@@ -88,7 +89,7 @@ bundle: venv compiler ## assemble the Lambda task root in build/bundle
 	$(VENV)/bin/lsctl build
 
 lock: venv ## re-resolve requirements/*.txt from requirements/*.in
-	cd requirements && for f in runtime dev sam checkov; do \
+	cd requirements && for f in runtime dev uv sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
 			--python-platform x86_64-manylinux_2_28 --generate-hashes \
 			$$(test -f $$f.excludes && echo --excludes $$f.excludes) -o $$f.txt; done

@@ -62,8 +62,13 @@ def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_the_three_workflows_exist() -> None:
-    assert {p.name for p in WORKFLOW_FILES} >= {"ci.yml", "deploy.yml", "bump-compiler.yml"}
+def test_the_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOW_FILES} >= {
+        "ci.yml",
+        "deploy.yml",
+        "bump-compiler.yml",
+        "rollback.yml",
+    }
 
 
 def test_actionlint_reports_nothing() -> None:
@@ -129,7 +134,10 @@ def test_no_permissions_at_the_top_and_grants_per_job(path: Path) -> None:
     for name, job in workflow["jobs"].items():
         grants = job.get("permissions")
         assert isinstance(grants, dict), f"{name} declares no permissions"
-        assert grants.get("contents") in {"read", "write"}, name
+        if any(uses(s) == "actions/checkout" for s in steps(job)):
+            assert grants.get("contents") in {"read", "write"}, name
+        else:
+            assert "contents" not in grants, f"{name} checks nothing out"
 
 
 @pytest.mark.parametrize(
@@ -138,6 +146,10 @@ def test_no_permissions_at_the_top_and_grants_per_job(path: Path) -> None:
 def test_id_token_only_where_a_role_is_assumed(file: str, name: str, job: dict[str, Any]) -> None:
     assumes_role = any(uses(step) == CONFIGURE_AWS for step in steps(job))
     assert (job["permissions"].get("id-token") == "write") == assumes_role, f"{file}:{name}"
+
+
+# The one job that assumes another role than its environment's deploy role.
+ROLES = {("rollback.yml", "rollback"): "ROLLBACK_ROLE_ARN"}
 
 
 @pytest.mark.parametrize(
@@ -151,7 +163,8 @@ def test_roles_and_region_come_from_environment_variables(
             assert job.get("environment") in {"dev", "prod"}, (
                 f"{file}:{name} assumes a role outside an environment"
             )
-            assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+            role = ROLES.get((file, name), "AWS_ROLE_ARN")
+            assert step["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}"
             assert step["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
             assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step["with"])
 
@@ -161,7 +174,7 @@ def test_roles_and_region_come_from_environment_variables(
 )
 def test_checkout_never_keeps_credentials(file: str, name: str, job: dict[str, Any]) -> None:
     checkouts = [s for s in steps(job) if uses(s) == "actions/checkout"]
-    assert checkouts, f"{file}:{name} checks nothing out"
+    assert checkouts or (file, name) == ("deploy.yml", "image"), f"{file}:{name}"
     for step in checkouts:
         assert step["with"]["persist-credentials"] is False
 
@@ -205,7 +218,7 @@ def lsctl_calls() -> list[tuple[str, str]]:
 
 def test_the_workflows_that_deploy_and_bump_call_lsctl() -> None:
     """So the test below checks something (ci.yml runs `make test` and no lsctl)."""
-    assert {"deploy.yml", "bump-compiler.yml"} <= {name for name, _ in lsctl_calls()}
+    assert {"deploy.yml", "bump-compiler.yml", "rollback.yml"} <= {n for n, _ in lsctl_calls()}
 
 
 @pytest.mark.parametrize(
@@ -253,37 +266,90 @@ def deploy() -> dict[str, Any]:
     return load("deploy.yml")
 
 
-def test_deploy_triggers() -> None:
-    on = triggers(deploy())
-    assert on["push"]["branches"] == ["main"]
-    inputs = on["workflow_dispatch"]["inputs"]
-    assert inputs["stage"]["options"] == ["dev", "prod"]
-
-
 def needs(job: dict[str, Any]) -> set[str]:
     value = job.get("needs", [])
     return {value} if isinstance(value, str) else set(value)
 
 
-def test_only_what_main_contains_is_deployed() -> None:
-    """A dispatch input naming another ref would build and deploy any commit to dev and prod,
-    around the environments' deploy-from-main rule: there is none, every checkout is the run's
-    commit, and the first job stops a run not for main before any credential is requested."""
+def test_deploy_starts_when_ci_completes_on_main_or_by_dispatch() -> None:
+    """No push trigger: a push to main starts ci, and deploy starts when ci completes."""
+    on = triggers(deploy())
+    assert set(on) == {"workflow_run", "workflow_dispatch"}
+    assert on["workflow_run"] == {
+        "workflows": [load("ci.yml")["name"]],
+        "types": ["completed"],
+        "branches": ["main"],
+    }
+    assert on["workflow_dispatch"]["inputs"]["stage"]["options"] == ["dev", "prod"]
+
+
+def test_only_a_commit_ci_passed_on_main_is_deployed() -> None:
+    """The first job goes on only for a successful ci run of a push to main of this repository
+    (or a dispatch on main); it checks out exactly that run's commit, every later job that
+    commit; no input names another ref."""
     workflow = deploy()
-    assert "ref" not in triggers(workflow)["workflow_dispatch"]["inputs"]
-    assert "inputs.ref" not in (WORKFLOWS / "deploy.yml").read_text()
     jobs = workflow["jobs"]
     (first,) = [name for name, job in jobs.items() if not needs(job)]
-    assert jobs[first]["if"] == "github.ref == 'refs/heads/main'"
+    assert first == "bundle"
+    guard = " ".join(jobs[first]["if"].split())
+    for condition in [
+        "github.event.workflow_run.conclusion == 'success'",
+        "github.event.workflow_run.event == 'push'",
+        "github.event.workflow_run.head_branch == 'main'",
+        "github.event.workflow_run.head_repository.full_name == github.repository",
+        "(github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main')",
+    ]:
+        assert condition in guard, condition
+    assert "inputs.ref" not in (WORKFLOWS / "deploy.yml").read_text()
     assert "id-token" not in jobs[first]["permissions"]
+    passed, checkout = steps(jobs[first])[:2]
+    assert passed["env"]["RUN_COMMIT"] == "${{ github.event.workflow_run.head_sha }}"
+    assert checkout["with"]["ref"] == "${{ steps.passed.outputs.commit }}"
+    assert jobs[first]["outputs"]["commit"] == "${{ steps.checkout.outputs.commit }}"
     for name, job in jobs.items():
         if name != first:
-            assert first in needs(job), f"{name} does not wait for the main-only {first}"
-        for step in steps(job):
-            if uses(step) == "actions/checkout":
-                ref = step.get("with", {}).get("ref", f"${{{{ needs.{first}.outputs.commit }}}}")
-                assert ref == f"${{{{ needs.{first}.outputs.commit }}}}", name
-    assert jobs[first]["outputs"]["commit"] == "${{ steps.checkout.outputs.commit }}"
+            assert first in needs(job), f"{name} does not wait for {first}"
+            for step in steps(job):
+                if uses(step) == "actions/checkout":
+                    assert step["with"]["ref"] == "${{ needs.bundle.outputs.commit }}", name
+
+
+def run_gate(tmp_path: Path, event: str, ci_runs_found: str) -> subprocess.CompletedProcess[str]:
+    """The first step of `bundle`, run by bash as GitHub would, with a `gh` that answers how
+    many successful ci runs of a push it found on the commit."""
+    (gate,) = [s for s in steps(deploy()["jobs"]["bundle"]) if s.get("id") == "passed"]
+    fake = tmp_path / "bin" / "gh"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/gh-args"\necho {ci_runs_found}\n')
+    fake.chmod(0o755)
+    output = tmp_path / "output"
+    output.write_text("")
+    env = {
+        "PATH": f"{fake.parent}:{os.environ['PATH']}",
+        "EVENT": event,
+        "RUN_COMMIT": "c" * 40,
+        "GITHUB_SHA": "d" * 40,
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_OUTPUT": str(output),
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", gate["run"]], env=env, capture_output=True, text=True, check=False
+    )
+    result.stdout += output.read_text()
+    return result
+
+
+def test_a_dispatch_deploys_only_a_commit_ci_passed_on(tmp_path: Path) -> None:
+    refused = run_gate(tmp_path, "workflow_dispatch", "0")
+    assert refused.returncode != 0
+    assert "ci has not succeeded on " + "d" * 40 in refused.stdout
+    asked = (tmp_path / "gh-args").read_text().split()
+    assert asked[asked.index("--commit") + 1] == "d" * 40
+    assert {"--workflow", "ci.yml", "--status", "success", "--event", "push"} <= set(asked)
+    passed = run_gate(tmp_path, "workflow_dispatch", "1")
+    assert passed.returncode == 0 and "commit=" + "d" * 40 in passed.stdout
+    after_ci = run_gate(tmp_path, "workflow_run", "0")  # the workflow_run guard already held
+    assert after_ci.returncode == 0 and "commit=" + "c" * 40 in after_ci.stdout
 
 
 def test_build_once_then_dev_then_prod() -> None:
@@ -294,102 +360,150 @@ def test_build_once_then_dev_then_prod() -> None:
     assert needs(jobs["deploy-prod"]) == {"bundle", "image", "deploy-dev"}
     assert jobs["deploy-dev"]["environment"] == "dev"
     assert jobs["deploy-prod"]["environment"] == "prod"
+    assert jobs["deploy-prod"]["if"] == (
+        "github.event_name == 'workflow_run' || inputs.stage == 'prod'"
+    )
 
 
 REPOSITORY_CODE = re.compile(r"\b(make|lsctl|python3?|pip|uv|pytest|\.venv/)\b")
 
 
 def test_repository_code_never_runs_with_the_push_credentials() -> None:
-    """`make venv` and `lsctl build` run this repository's and the compiler's code: they run in a
-    job without an OIDC token, which hands the bundle on with its digest. The job that holds the
-    token checks the digest and builds a Dockerfile without RUN: it executes none of it."""
+    """`make venv`, `lsctl build` and `lsctl check-dockerfile` run this repository's and the
+    compiler's code: they run in a job without an OIDC token, which packs the build context
+    (Dockerfile, .dockerignore, bundle) and hands it on with its digest. The job that holds the
+    token checks out nothing, checks the digest and builds that context: it executes none of it."""
     jobs = deploy()["jobs"]
     bundle, image = jobs["bundle"], jobs["image"]
     assert "id-token" not in bundle["permissions"] and "environment" not in bundle
-    assert any("lsctl build --require-compiler" in s.get("run", "") for s in steps(bundle))
-    (upload,) = [s for s in steps(bundle) if uses(s) == "actions/upload-artifact"]
+    runs = [s.get("run", "") for s in steps(bundle)]
+    build = next(i for i, r in enumerate(runs) if "lsctl build --require-compiler" in r)
+    check = next(i for i, r in enumerate(runs) if "lsctl check-dockerfile Dockerfile" in r)
     (pack,) = [s for s in steps(bundle) if s.get("id") == "context"]
+    assert build < check < runs.index(pack["run"])
+    assert "Dockerfile .dockerignore build/bundle" in " ".join(pack["run"].split())
+    (upload,) = [s for s in steps(bundle) if uses(s) == "actions/upload-artifact"]
     assert "sha256sum" in pack["run"] and upload["with"]["path"] in pack["run"]
     assert bundle["outputs"]["digest"] == "${{ steps.context.outputs.digest }}"
 
-    assert image["permissions"]["id-token"] == "write"
-    assert not any(uses(s) == "actions/setup-python" for s in steps(image))
+    assert image["permissions"] == {"id-token": "write"}
+    assert not any(uses(s) in {"actions/setup-python", "actions/checkout"} for s in steps(image))
     for step in steps(image):
-        if uses(step) == "actions/checkout":
-            assert "submodules" not in step.get("with", {})  # no compiler code either
         assert not REPOSITORY_CODE.search(step.get("run", "")), step["run"]
     (download,) = [s for s in steps(image) if uses(s) == "actions/download-artifact"]
     assert download["with"]["name"] == upload["with"]["name"]
-    (check,) = [s for s in steps(image) if "sha256sum --check" in s.get("run", "")]
-    assert check["env"]["DIGEST"] == "${{ needs.bundle.outputs.digest }}"
+    (digest,) = [s for s in steps(image) if "sha256sum --check" in s.get("run", "")]
+    assert digest["env"]["DIGEST"] == "${{ needs.bundle.outputs.digest }}"
     order = [uses(s) or s.get("run", "") for s in steps(image)]
-    assert order.index(check["run"]) < order.index(CONFIGURE_AWS)  # checked before credentials
-    dockerfile = (REPO / "Dockerfile").read_text()
-    assert not re.search(r"^\s*RUN\s", dockerfile, re.MULTILINE | re.IGNORECASE)
+    assert order.index(digest["run"]) < order.index(CONFIGURE_AWS)  # checked before credentials
+    (push,) = [s for s in steps(image) if uses(s) == "docker/build-push-action"]
+    assert (push["with"]["context"], push["with"]["file"]) == (".", "Dockerfile")
 
 
-def test_a_dockerfile_with_run_is_refused_before_credentials(tmp_path: Path) -> None:
-    """The image job's own check, run as GitHub would (bash), on a Dockerfile that runs code."""
+def test_a_dockerfile_that_runs_code_never_reaches_the_image_job(tmp_path: Path) -> None:
+    """The bundle job's check, run as GitHub would (bash, from the checkout's root), refuses a
+    Dockerfile with RUN; the image job's digest check refuses a swapped tar."""
     (check,) = [
+        s for s in steps(deploy()["jobs"]["bundle"]) if "check-dockerfile" in s.get("run", "")
+    ]
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "lsctl").symlink_to(BIN / "lsctl")
+
+    def run_check(dockerfile: str) -> int:
+        (tmp_path / "Dockerfile").write_text(dockerfile)
+        return subprocess.run(
+            ["bash", "-e", "-c", check["run"]], cwd=tmp_path, capture_output=True, check=False
+        ).returncode
+
+    good = (REPO / "Dockerfile").read_text()
+    assert run_check(good) == 0
+    assert run_check(good + "RUN\\\n  pip install x\n") != 0
+    assert run_check("# syntax=example.invalid/frontend\n" + good) != 0
+
+    (verify,) = [
         s for s in steps(deploy()["jobs"]["image"]) if "sha256sum --check" in s.get("run", "")
     ]
     (tmp_path / "build" / "bundle").mkdir(parents=True)
-    (tmp_path / "build" / "bundle" / "app.py").write_text("x = 1\n")
-    subprocess.run(["tar", "-cf", "bundle.tar", "build/bundle"], cwd=tmp_path, check=True)
+    subprocess.run(["tar", "-cf", "bundle.tar", "Dockerfile", "build"], cwd=tmp_path, check=True)
     digest = subprocess.run(
         ["sha256sum", "bundle.tar"], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.split()[0]
-
-    def run_check(dockerfile: str, given: str) -> subprocess.CompletedProcess[str]:
-        (tmp_path / "Dockerfile").write_text(dockerfile)
-        if not (tmp_path / "bundle.tar").exists():
-            subprocess.run(["tar", "-cf", "bundle.tar", "build/bundle"], cwd=tmp_path, check=True)
-        env = {"PATH": os.environ["PATH"], "DIGEST": given}
-        return subprocess.run(
-            ["bash", "-e", "-c", check["run"]],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-
-    good = (REPO / "Dockerfile").read_text()
-    assert run_check(good, digest).returncode == 0
-    assert run_check(good + "RUN pip install x\n", digest).returncode != 0
-    assert run_check(good, "0" * 64).returncode != 0  # a swapped bundle
+    env = {"PATH": os.environ["PATH"], "DIGEST": "0" * 64}
+    swapped = subprocess.run(
+        ["bash", "-e", "-c", verify["run"]], cwd=tmp_path, env=env, check=False
+    )
+    assert swapped.returncode != 0
+    env["DIGEST"] = digest
+    assert (
+        subprocess.run(["bash", "-e", "-c", verify["run"]], cwd=tmp_path, env=env).returncode == 0
+    )
 
 
-CACHE_WRITERS_RUNNING_UNTRUSTED_CODE = {("bump-compiler.yml", "bump")}
-
-
-def test_no_job_with_credentials_restores_a_cache_untrusted_code_saves() -> None:
-    """The weekly bump runs new upstream code and saves its uv cache: a job that holds AWS
-    credentials or a write token restores no cache at all, and no other job restores the
-    bump's (its key prefix is its own)."""
-    keys: dict[tuple[str, str], dict[str, Any]] = {}
+def test_caches_are_saved_only_by_ci_and_restored_by_no_credentialed_job() -> None:
+    """ci.yml's test job saves the uv cache (actions/cache); the bump job, which runs new
+    upstream code, only restores it (actions/cache/restore), so nothing it does reaches a cache
+    ci restores on main; a job that holds AWS credentials, a write token or an environment
+    restores no cache at all."""
+    savers = {
+        (file, name)
+        for file, name, job in all_jobs()
+        for step in steps(job)
+        if uses(step) == "actions/cache"
+    }
+    assert savers == {("ci.yml", "test")}
+    (restore,) = [s for s in steps(load("bump-compiler.yml")["jobs"]["bump"]) if "cache" in uses(s)]
+    assert uses(restore) == "actions/cache/restore"
     for file, name, job in all_jobs():
-        for step in steps(job):
-            if uses(step) == "actions/cache":
-                keys[(file, name)] = step["with"]
         privileged = (
             job["permissions"].get("id-token") == "write"
             or "write" in job["permissions"].values()
             or "environment" in job
         )
         if privileged:
-            assert (file, name) not in keys, f"{file}:{name} restores a cache"
-    for writer in CACHE_WRITERS_RUNNING_UNTRUSTED_CODE:
-        written = keys[writer]["key"]
-        for other, cache in keys.items():
-            if other != writer:
-                restores = [cache["key"], *str(cache.get("restore-keys", "")).split()]
-                assert not any(written.startswith(r) for r in restores if r), other
+            assert not any("actions/cache" in uses(s) for s in steps(job)), f"{file}:{name}"
+
+
+def test_one_deploy_run_at_a_time_never_cancelled() -> None:
+    """Workflow-level: runs go one after another in the order they started; a prod deploy and a
+    manual rollback never overlap either."""
+    assert deploy()["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
+    prod = {"group": "deploy-prod", "cancel-in-progress": False}
+    assert deploy()["jobs"]["deploy-prod"]["concurrency"] == prod
+    assert load("rollback.yml")["jobs"]["rollback"]["concurrency"] == prod
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_one_deploy_at_a_time_per_stage_never_cancelled(stage: str) -> None:
-    concurrency = deploy()["jobs"][f"deploy-{stage}"]["concurrency"]
-    assert concurrency == {"group": f"deploy-{stage}", "cancel-in-progress": False}
+def test_deploy_jobs_fetch_the_history_the_forward_only_check_reads(stage: str) -> None:
+    job = deploy()["jobs"][f"deploy-{stage}"]
+    (checkout,) = [s for s in steps(job) if uses(s) == "actions/checkout"]
+    assert checkout["with"]["fetch-depth"] == 0
+    (call,) = [s["run"] for s in steps(job) if "lsctl deploy" in s.get("run", "")]
+    assert "--allow-non-descendant" not in call
+
+
+def test_a_failed_prod_smoke_test_rolls_prod_back() -> None:
+    names = [s.get("id") or s.get("name") for s in steps(deploy()["jobs"]["deploy-prod"])]
+    job_steps = steps(deploy()["jobs"]["deploy-prod"])
+    (smoke,) = [s for s in job_steps if s.get("id") == "smoke"]
+    (rollback,) = [s for s in job_steps if "lsctl rollback" in s.get("run", "")]
+    assert names.index("smoke") < job_steps.index(rollback)
+    assert rollback["if"] == "failure() && steps.smoke.outcome == 'failure'"
+    lines = rollback["run"].splitlines()
+    assert lines[0].startswith(".venv/bin/lsctl rollback --stage prod")
+    assert lines[1] == smoke["run"]  # and the image it went back to is smoke-tested
+
+
+def test_the_rollback_dispatch_runs_in_prod_with_the_rollback_role() -> None:
+    workflow = load("rollback.yml")
+    assert set(triggers(workflow)) == {"workflow_dispatch"}
+    assert set(triggers(workflow)["workflow_dispatch"]["inputs"]) == {"image"}
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == "prod" and job["if"] == "github.ref == 'refs/heads/main'"
+    (assume,) = [s for s in steps(job) if uses(s) == CONFIGURE_AWS]
+    assert assume["with"]["role-to-assume"] == "${{ vars.ROLLBACK_ROLE_ARN }}"
+    (call,) = [s for s in steps(job) if "lsctl rollback" in s.get("run", "")]
+    assert call["env"]["IMAGE"] == "${{ inputs.image }}"
+    assert "--stage prod" in call["run"] and '--image "$IMAGE"' in call["run"]
 
 
 def test_build_pushes_a_lambda_compatible_image_and_outputs_its_digest() -> None:
@@ -398,60 +512,43 @@ def test_build_pushes_a_lambda_compatible_image_and_outputs_its_digest() -> None
     assert push["with"]["push"] is True
     assert push["with"]["provenance"] is False  # Lambda rejects an image index
     assert push["with"]["platforms"] == "linux/amd64"
-    assert "cache-from" not in push["with"]  # nothing another run wrote goes into the image
-    (image,) = [s for s in steps(build) if s.get("id") == "image"]
-    assert image["env"]["DIGEST"] == f"${{{{ steps.{push['id']}.outputs.digest }}}}"
-    assert 'echo "image=${REPOSITORY}@${DIGEST}"' in image["run"]
-    assert build["outputs"]["image"] == "${{ steps.image.outputs.image }}"
-    assert any(uses(s) == "aws-actions/amazon-ecr-login" for s in steps(build))
 
 
-@pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_deploy_jobs_deploy_the_build_digest_then_smoke(stage: str) -> None:
-    job = deploy()["jobs"][f"deploy-{stage}"]
-    text = yaml.safe_dump(job)
-    assert "outputs.tags" not in text and ":latest" not in text
-    runs = [s for s in steps(job) if "run" in s]
-    (deploy_step,) = [s for s in runs if "lsctl deploy" in s["run"]]
-    assert deploy_step["env"]["IMAGE"] == "${{ needs.image.outputs.image }}"
-    assert f'--stage {stage} --image "$IMAGE"' in deploy_step["run"]
-    smoke = [i for i, s in enumerate(runs) if f"lsctl smoke --stage {stage}" in s["run"]]
-    assert smoke and smoke[0] > runs.index(deploy_step)
-    (checkout,) = [s for s in steps(job) if uses(s) == "actions/checkout"]
-    assert checkout["with"]["ref"] == "${{ needs.bundle.outputs.commit }}"
+# uv by hash
 
 
-# bump-compiler.yml
+def credentialed_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (file, name, job)
+        for file, name, job in all_jobs()
+        if job["permissions"].get("id-token") == "write" or "environment" in job
+    ]
 
 
-def test_bump_runs_weekly_and_on_demand_with_an_optional_ref() -> None:
-    on = triggers(load("bump-compiler.yml"))
-    assert on["schedule"][0]["cron"]
-    assert on["workflow_dispatch"]["inputs"]["ref"]["required"] is False
+def test_credentialed_jobs_install_python_packages_only_through_make_venv() -> None:
+    """`make venv` installs uv by hash and then everything by hash; nothing else installs."""
+    installing = re.compile(r"\b(pip|pipx|uv|curl|wget)\b")
+    found = 0
+    for file, name, job in credentialed_jobs():
+        for call in run_commands({"jobs": {name: job}}):
+            assert not installing.search(call), f"{file}:{name}: {call}"
+            found += call.startswith("make venv")
+    assert found >= 4  # deploy-dev, deploy-prod, rollback, bump's pull-request job
 
 
-def test_bump_tests_read_only_then_opens_a_draft_when_checks_fail() -> None:
-    jobs = load("bump-compiler.yml")["jobs"]
-    assert jobs["bump"]["permissions"] == {"contents": "read"}
-    (bump_step,) = [s for s in steps(jobs["bump"]) if "lsctl bump-compiler" in s.get("run", "")]
-    assert "--allow-failure" in bump_step["run"] and "--no-tests" not in bump_step["run"]
-    pr_job = jobs["pull-request"]
-    assert pr_job["needs"] == "bump" and "changed == 'true'" in pr_job["if"]
-    (pr,) = [s for s in steps(pr_job) if uses(s) == "peter-evans/create-pull-request"]
-    assert pr["with"]["branch"] == "bump/compiler"
-    assert "needs.bump.outputs.checks == 'passed'" in pr["with"]["draft"]
-    assert "always-true" in pr["with"]["draft"]
-    assert "secrets.BUMP_PR_TOKEN" in pr["with"]["token"]
-    (move,) = [s for s in steps(pr_job) if "lsctl bump-compiler" in s.get("run", "")]
-    assert move["env"]["NEW_COMMIT"] == "${{ needs.bump.outputs.new }}"
-    fail = steps(pr_job)[-1]
-    assert "exit 1" in fail["run"] and "checks != 'passed'" in fail["if"]
-
-
-# dependabot.yml
-
-
-def test_dependabot_watches_actions_requirements_and_the_base_image() -> None:
-    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
-    watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
-    assert watched == {("github-actions", "/"), ("pip", "/requirements"), ("docker", "/")}
+def test_make_venv_installs_uv_by_hash() -> None:
+    """What `make` would run to build .venv (dry run): uv comes from requirements/uv.txt with
+    --require-hashes, and that file pins the uv version dev.txt does, with hashes."""
+    dry = subprocess.run(
+        ["make", "-n", "-B", ".venv/.stamp"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    pip_lines = [" ".join(line.split()) for line in dry.replace("\\\n", " ").splitlines()]
+    (install,) = [line for line in pip_lines if "-m pip install" in line]
+    assert "--require-hashes" in install and "-r requirements/uv.txt" in install
+    assert "uv==" not in install
+    assert all("--require-hashes" in line for line in pip_lines if " pip sync " in line)
+    locked = (REPO / "requirements" / "uv.txt").read_text()
+    dev = (REPO / "requirements" / "dev.txt").read_text()
+    version = re.search(r"^uv==(\S+) \\$", locked, re.MULTILINE)
+    assert version and f"uv=={version[1]} \\" in dev
+    assert re.search(r"^uv==\S+ \\\n    --hash=sha256:[0-9a-f]{64}", locked, re.MULTILINE)

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lsctl.deploy import ecr, sam, session, stacks
-from lsctl.deploy.images import ImageRef, parse_pinned
+from lsctl.deploy import ecr, history, sam, session, stacks
+from lsctl.deploy.images import ImageRef, ecr_region, parse_pinned
 from lsctl.deploy.options import (
     AWS_EPILOG,
     BOOTSTRAP_STACK,
@@ -17,6 +17,7 @@ from lsctl.deploy.options import (
     stack_name,
 )
 from lsctl.errors import CliError
+from lsctl.paths import REPO_ROOT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--config-env STAGE`, ImageUri set to the given digest. A stack left in "
             "ROLLBACK_COMPLETE by a failed first create is deleted first; an empty change set "
             "is not a failure. The image gets a deployed-STAGE-TIME tag first, which the "
-            "repository's lifecycle policy never expires. Prints the stack outputs (ApiUrl, "
+            "repository's lifecycle policy never expires. Refuses an image whose commit (its "
+            "ECR tag COMMIT-...) does not contain the commit the stage runs: deploys only move "
+            "forward (`lsctl rollback` goes back). Prints the stack outputs (ApiUrl, "
             "FunctionName, AliasArn)."
         ),
         epilog=AWS_EPILOG,
@@ -61,13 +64,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ARG",
         help="extra argument for sam deploy (repeatable), e.g. --sam-arg=--role-arn=ARN",
     )
+    parser.add_argument(
+        "--git-repo",
+        type=Path,
+        default=REPO_ROOT,
+        help="git repository holding both commits for the forward-only check (this checkout)",
+    )
+    parser.add_argument(
+        "--allow-non-descendant",
+        action="store_true",
+        help="skip the forward-only check (an image whose commit is unknown, or older)",
+    )
     parser.set_defaults(func=run)
 
 
-def clear_failed_create(cfn: Any, name: str, role_arn: str | None) -> bool:
-    """Delete the stack when a failed first create left it in ROLLBACK_COMPLETE (it can only be
-    deleted, never updated). True if it did."""
-    stack = stacks.describe(cfn, name)
+def clear_failed_create(
+    cfn: Any, name: str, role_arn: str | None, stack: dict[str, Any] | None
+) -> bool:
+    """Delete the stack (as described) when a failed first create left it in ROLLBACK_COMPLETE
+    (it can only be deleted, never updated). True if it did."""
     if stack is None or stack["StackStatus"] != "ROLLBACK_COMPLETE":
         return False
     print(
@@ -100,6 +115,28 @@ def account_settings(cfn: Any, missing: list[str], given: dict[str, str | None])
         )
         chosen.update({key: found[BOOTSTRAP_OUTPUTS[key][0]] for key in lookups})
     return chosen
+
+
+def require_forward(
+    stack: dict[str, Any] | None, stage: str, image: ImageRef, repo: Path, region: str | None
+) -> None:
+    """CliError unless the image's commit contains the commit the stage's stack runs now (or it
+    runs nothing yet, or already runs this image)."""
+    running = history.running_image(stack)
+    if running is None or running.digest == image.digest:
+        return
+    ecr_client = session.client("ecr", region or ecr_region(image.repository))
+    commits = {}
+    for what, ref in (("running", running), ("new", image)):
+        commits[what] = history.image_commit(ecr_client, ref)
+        if commits[what] is None:
+            raise CliError(
+                f"cannot tell which commit {ref.uri} ({what} in {stage}) was built from: it has "
+                "no COMMIT-... tag in ECR (deploy.yml and `lsctl image` add one). Pass "
+                "--allow-non-descendant to deploy it anyway"
+            )
+    history.require_descendant(repo, stage, commits["running"], commits["new"])
+    print(f"{commits['new'][:12]} contains {commits['running'][:12]}, which {stage} runs")
 
 
 def protect_image(image: ImageRef, stage: str, region: str | None) -> None:
@@ -142,8 +179,11 @@ def run(args: argparse.Namespace) -> int:
         extra=args.sam_arg,
         config=args.config_file,
     )
+    stack = stacks.describe(cfn, name)
+    if not args.allow_non_descendant:
+        require_forward(stack, args.stage, image, args.git_repo, args.region)
     protect_image(image, args.stage, args.region)
-    clear_failed_create(cfn, name, role_arn)
+    clear_failed_create(cfn, name, role_arn, stack)
     result = sam.run(command)
     if result == "unchanged":
         print(f"stack {name} already runs {image.uri}: no changes to deploy")
