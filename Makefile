@@ -64,10 +64,13 @@ bench: venv compiler ## measure size, cold start, latency and throughput (needs 
 bundle: venv compiler ## assemble the Lambda task root in build/bundle
 	$(VENV)/bin/lsctl build
 
+# runtime is what Lambda runs (glibc 2.34: manylinux_2_28); dev tools run on developer and CI
+# machines, and qdk (the estimator cross-check, lsctl bench estimates) ships manylinux_2_35 only.
 lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 	cd requirements && for f in runtime dev sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
-			--python-platform x86_64-manylinux_2_28 --generate-hashes \
+			--python-platform x86_64-manylinux_$$(test $$f = dev && echo 2_35 || echo 2_28) \
+			--generate-hashes \
 			$$(test -f $$f.excludes && echo --excludes $$f.excludes) -o $$f.txt; done
 
 clean: ## remove the environments and build/

@@ -145,6 +145,7 @@ def compile_v2() -> Response[str]:
             limits,
             request.precision,
             backends.result_cache(),
+            request.assumptions(),
         )
     _count_success(outcome)
     return _sized_response(outcome.document, _headers(outcome))
@@ -158,7 +159,12 @@ def submit_job() -> Response[str]:
     # Lowering runs here, in the API's time budget; compiling runs in the worker's.
     submit_limits = dataclasses.replace(job_limits, compile_seconds=limits.compile_seconds)
     job = lifecycle.submit(
-        request.circuit, request.litinski_transform, request.precision, submit_limits, backend
+        request.circuit,
+        request.litinski_transform,
+        request.precision,
+        submit_limits,
+        backend,
+        request.assumptions(),
     )
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from compile_service import circuit_check, compiler, cost, encoding, legacy_text, lowering
+from compile_service import (
+    circuit_check,
+    compiler,
+    cost,
+    encoding,
+    legacy_text,
+    lowering,
+    resources,
+)
 from compile_service.deadline import budget
 from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
@@ -29,7 +37,9 @@ Flavour = Literal["v2", "web_client"]
 class Prepared:
     """A request ready for the compiler: `source` is the lowered circuit. `flavour`, `source`,
     `litinski_transform` and `lowering` (what the user is told was done) determine the result
-    with the compiler build: they are what the result key and the job id hash."""
+    with the compiler build: they are what the result key and the job id hash, with
+    `assumptions` (of the physical estimate in /v2's `resources`). `counts`: of what the compiler
+    is given (t_count, measurements), derived from `source`."""
 
     flavour: Flavour
     source: str
@@ -37,6 +47,8 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 # Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
@@ -76,17 +88,22 @@ def prepare(
     flavour: Flavour = "v2",
     precision: float | None = lowering.DEFAULT_PRECISION,
     packed: bool = False,
+    assumptions: resources.Assumptions | None = None,
 ) -> Prepared:
     """The one place a request becomes compiler input: validation and lowering happen here, so
     the synchronous routes, job submission and the result key all see the same thing. The limits
     apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis).
-    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone."""
+    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone.
+    `assumptions`: of the physical estimate; its error budget also bounds the approximations."""
+    assumptions = assumptions or resources.Assumptions()
     parsed = circuit_check.check(source, limits)
     with budget(limits.compile_seconds):
-        lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+        lowered = lowering.lower(
+            parsed.circuit, parsed.source, precision, limits.max_gates, assumptions.error_budget
+        )
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    _check_cost(lowered, litinski_transform, limits, packed)
+    predicted = _check_cost(lowered, litinski_transform, limits, packed)
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -101,19 +118,24 @@ def prepare(
         lowered.qubits,
         lowered.gates,
         lowered.report.as_dict(),
+        assumptions.as_dict(),
+        {
+            "t_count": predicted.magic_states,
+            "measurements": sum(1 for op in lowered.operations if op[0] == "measure"),
+        },
     )
 
 
 def _check_cost(
     lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
-) -> None:
+) -> cost.Cost:
     """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
     predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return
+        return predicted
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     transform = "with" if litinski_transform else "without"
@@ -141,10 +163,13 @@ def compile_circuit(
     limits: Limits,
     precision: float | None = lowering.DEFAULT_PRECISION,
     cache: ResultCache | None = None,
+    assumptions: resources.Assumptions | None = None,
 ) -> Outcome:
-    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats and what
-    the lowering did."""
-    prepared = prepare(source, litinski_transform, limits, precision=precision)
+    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats, what
+    the lowering did and the resources the compiled layout needs."""
+    prepared = prepare(
+        source, litinski_transform, limits, precision=precision, assumptions=assumptions
+    )
     return compile_prepared(prepared, limits, cache)
 
 
@@ -188,7 +213,7 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         seconds = round(time.perf_counter() - started, 4)
         if prepared.flavour != "v2":
             return {}
-        return _v2_extra(prepared, len(compiled.slices), seconds)
+        return _v2_extra(prepared, compiled.slices, seconds)
 
     try:
         with budget(limits.compile_seconds):
@@ -228,7 +253,13 @@ def _timeout_note(prepared: Prepared) -> str:
     )
 
 
-def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, object]:
+def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:
+    estimate = resources.estimate(
+        slices,
+        resources.CircuitCounts(**prepared.counts),
+        resources.Assumptions(**prepared.assumptions),
+        prepared.lowering.get("error_bound", 0.0),
+    )
     return {
         "compiler": {
             "commit": compiler.info().get("compiler_commit", "missing"),
@@ -237,8 +268,9 @@ def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, obje
         "stats": {
             "qubits": prepared.qubits,
             "gates": prepared.gates,
-            "slices": slices,
+            "slices": len(slices),
             "seconds": seconds,
         },
         "lowering": prepared.lowering,
+        "resources": estimate,
     }

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from compile_service.service import Prepared
 
 # Bump when the stored document changes shape for the same compiler output.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2  # 2: /v2 documents carry `resources`
 ID_LENGTH = 40
 _ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 
@@ -29,6 +29,7 @@ def result_key(prepared: Prepared) -> str:
         "source": prepared.source,
         "litinski_transform": prepared.litinski_transform,
         "lowering": prepared.lowering,
+        "assumptions": prepared.assumptions,
         "compiler": compiler.info(),
     }
     digest = hashlib.sha256(msgspec.json.encode(material, order="sorted"))
