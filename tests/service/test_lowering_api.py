@@ -35,6 +35,8 @@ def test_v2_reports_the_lowering(invoke, recorded_compiler):
         "rotations_approximated": 0,
         "precision": None,
         "t_gates_added": 0,
+        "error_bound": 0.0,
+        "error_budget": None,
         "register_map": REGISTER_MAP,
     }
     assert document["stats"]["qubits"] == 2 and document["stats"]["gates"] == 4

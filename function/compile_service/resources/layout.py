@@ -25,7 +25,7 @@ class LayoutFigures:
     columns: int
     slices: int
     # Most Qubit cells in one slice: the circuit's qubits and any the engine adds for a while
-    # (lsqecc: one more during a pi/8 rotation).
+    # (lsqecc adds one while it applies a pi/4 rotation).
     qubit_peak: int
     ancilla_peak: int  # most Ancilla cells in one slice
     occupied_tile_slices: int  # non-empty cells summed over the slices
