@@ -123,10 +123,10 @@ def _jobs_take_larger() -> Iterator[None]:
 @tracer.capture_method
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
-    with _jobs_take_larger():
-        outcome = service.compile_for_web_client(
-            request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
-        )
+    # No _jobs_take_larger: the web client cannot submit jobs; its refusal says so in words.
+    outcome = service.compile_for_web_client(
+        request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
+    )
     _count_success(outcome)
     # The body stays exactly what the web client parses; what the lowering did goes in a header.
     lowering = encoding.encode(outcome.lowering).decode()

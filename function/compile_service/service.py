@@ -147,14 +147,44 @@ def _check_cost(
     )
 
 
+# The web client has no precision setting: a circuit over the synchronous limit at the default
+# precision is approximated at the finest of these that fits (the note in its text says so).
+WEB_CLIENT_PRECISIONS = (lowering.DEFAULT_PRECISION, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1)
+# In words, for someone on the web page: it cannot submit jobs, nor set a precision.
+WEB_CLIENT_JOB_HINT = (
+    "This service can still compile it as a job: a job compiles a circuit in the background, "
+    "without the time limit of a web request, and keeps the result for you to download. This "
+    "web page cannot submit jobs; the section 'Compile jobs' of the service's README shows how "
+    "to submit one (POST /v2/jobs, with curl or `lsctl job`)."
+)
+
+
 def compile_for_web_client(
     source: str, litinski_transform: bool, limits: Limits, cache: ResultCache | None = None
 ) -> Outcome:
-    """The legacy /compile result: compilation_text shaped for the web client's parser. The client
-    has no precision option: rotations are approximated at the default precision."""
+    """The legacy /compile result: compilation_text shaped for the web client's parser, with a
+    note of what the lowering did. Rotations are approximated at the default precision, or at the
+    finest of WEB_CLIENT_PRECISIONS that fits the limits."""
     return compile_prepared(
-        prepare(source, litinski_transform, limits, "web_client"), limits, cache
+        _prepare_for_web_client(source, litinski_transform, limits), limits, cache
     )
+
+
+def _prepare_for_web_client(source: str, litinski_transform: bool, limits: Limits) -> Prepared:
+    for precision in WEB_CLIENT_PRECISIONS:
+        try:
+            return prepare(source, litinski_transform, limits, "web_client", precision)
+        except CircuitTooLarge as exc:
+            refusal = exc
+            if lowering.COARSER_PRECISION_HELPS not in exc.message:
+                break  # nothing was approximated, or not at a precision that can be coarser
+    raise CircuitTooLarge(f"{_without_precision_advice(refusal.message)}. {WEB_CLIENT_JOB_HINT}")
+
+
+def _without_precision_advice(message: str) -> str:
+    """A refusal without its advice to send a coarser precision, which the client cannot."""
+    head, _, _ = message.partition(": " + lowering.COARSER_PRECISION_HELPS)
+    return head
 
 
 def compile_circuit(
@@ -203,7 +233,8 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     shape_text: Callable[[str], str] | None = None
     if prepared.flavour == "web_client":
         transform = prepared.litinski_transform
-        shape_text = lambda text: legacy_text.for_web_client(text, transform)  # noqa: E731
+        note = legacy_text.lowering_note(prepared.lowering, lowering.DEFAULT_PRECISION)
+        shape_text = lambda text: legacy_text.for_web_client(text, transform, note)  # noqa: E731
     started = time.perf_counter()
     seconds = 0.0
 
@@ -222,6 +253,8 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
             text = shape_text(compiled.text) if shape_text else compiled.text
             document = write(compiled.slices, text, extra)
     except CompileTimeout as exc:
+        if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
+            raise CompileTimeout(f"{exc.message}. {WEB_CLIENT_JOB_HINT}") from None
         raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
     logger.info(
         "compiled",

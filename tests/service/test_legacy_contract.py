@@ -79,16 +79,32 @@ def test_upstream_text_without_the_transform_would_blank_the_client_page():
 
 
 def test_the_text_keeps_lsqeccs_sections_exactly(invoke, recorded_compiler):
+    heading = "Estimated resources needed for computation:\n"
     recorded = load("readme_example", True)["compilation_text"]
     result = invoke("POST", "/compile", client_request(circuit("readme_example"), True))
-    assert read_compile_response(body_bytes(result))["compilation_text"] == recorded
+    text = read_compile_response(body_bytes(result))["compilation_text"]
+    # lsqecc repeats the resource heading; only the repeat is dropped.
+    assert recorded.count(heading) == 2 and text.count(heading) == 1
+    assert text == recorded.replace(heading + heading, heading)
 
     plain = load("readme_example", False)["compilation_text"]
     result = invoke("POST", "/compile", client_request(circuit("readme_example"), False))
     text = read_compile_response(body_bytes(result))["compilation_text"]
-    # Only an empty "Circuit." piece is added before the resource section; nothing else changes.
-    assert text.replace("\nCircuit.\nCircuit. Estimated", "\nCircuit. Estimated") == plain
+    # And an empty "Circuit." piece goes before the resource section; nothing else changes.
+    assert text.replace("\nCircuit.\nCircuit. Estimated", "\nCircuit. Estimated") == plain.replace(
+        heading + heading, heading
+    )
     assert "NOOP" not in text and "simulat" not in text.lower()
+
+
+@pytest.mark.parametrize("litinski", [True, False])
+def test_the_resource_estimation_box_shows_the_numbers(invoke, recorded_compiler, litinski):
+    result = invoke("POST", "/compile", client_request(circuit("readme_example"), litinski))
+    stages = parse_compilation_text(read_compile_response(body_bytes(result))["compilation_text"])
+    recorded = load("readme_example", litinski)["compilation_text"]
+    numbers = recorded.rpartition("computation:\n")[2]  # lsqecc's: "code distance: 9\n..."
+    assert stages[-1].name == "Resource Estimation"
+    assert stages[-1].content == numbers and numbers.startswith("code distance: ")
 
 
 def test_transform_defaults_to_on(invoke, recorded_compiler):

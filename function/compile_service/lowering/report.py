@@ -7,6 +7,10 @@ from typing import Any
 
 from compile_service.lowering.approximate import MAX_PRECISION
 
+# The advice of a size refusal when approximating at a coarser precision makes the circuit
+# smaller (the web client's route, which has no precision setting, tries coarser ones itself).
+COARSER_PRECISION_HELPS = "try a coarser precision"
+
 
 @dataclass(frozen=True)
 class RegisterSlice:
@@ -50,7 +54,7 @@ class LoweringReport:
         if approximating is None:
             approximating = self.rotations_approximated > 0
         if approximating and self.precision is not None and self.precision < MAX_PRECISION:
-            return f"try a coarser precision (up to {MAX_PRECISION:g}), or a smaller circuit"
+            return f"{COARSER_PRECISION_HELPS} (up to {MAX_PRECISION:g}), or a smaller circuit"
         return "compile a smaller circuit"
 
     def count(self, table: dict[str, int], name: str) -> None:
