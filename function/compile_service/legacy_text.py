@@ -30,9 +30,13 @@ RESERVED_WORDS = ("Circuit", "Litinski")
 RESERVED_LOWERCASE = "resource"
 
 
-def for_web_client(text: str, litinski_applied: bool, note: str = "") -> str:
-    """lsqecc's `text` shaped for the client's parser; `note` (lowering_note) above the drawing."""
+def for_web_client(text: str, litinski_applied: bool, note: str = "", estimate: str = "") -> str:
+    """lsqecc's `text` shaped for the client's parser; `note` (lowering_note) above the drawing,
+    `estimate` (estimate_lines) at the end of the resource section (which it opens when lsqecc
+    wrote none: its estimator gives up on circuits with many T gates)."""
     text = text.replace(RESOURCE_HEADER + REPEATED_HEADING, RESOURCE_HEADER, 1)
+    if estimate:
+        text += ("\n\n" if RESOURCE_HEADER in text else RESOURCE_HEADER) + estimate
     if not litinski_applied and RESOURCE_HEADER in text:
         text = text.replace(RESOURCE_HEADER, EMPTY_PIECE + RESOURCE_HEADER, 1)
     if note and text.startswith(INPUT_HEADER):
@@ -76,15 +80,45 @@ def lowering_note(lowering: dict[str, Any], default_precision: float) -> str:
     return _without_reserved_words(note)
 
 
+def estimate_lines(resources: dict[str, Any]) -> str:
+    """This service's estimate (resources.estimate) as short lines for the Resource Estimation
+    box. The box shows the text between the section's first and second ":\n", so no line ends
+    with a colon."""
+    logical, physical, assumed = (
+        resources["logical"],
+        resources["physical"],
+        resources["assumptions"],
+    )
+    lines = [
+        f"this service's estimate, at physical error rate {assumed['physical_error_rate']:g}, "
+        f"{assumed['cycle_time'] * 1e6:g} us code cycles, error budget "
+        f"{physical['error_budget']['total']:g} (docs/resource-estimates.md)",
+        f"layout: {logical['layout']['tiles']} tiles x {logical['slices']} slices, "
+        f"{logical['t_count']} T gates, {logical['magic_states_consumed']} magic states",
+    ]
+    if "code_distance" in physical:
+        lines += [
+            f"code distance: {physical['code_distance']}",
+            f"physical qubits: {physical['physical_qubits']:,}",
+            f"run time secs: {physical['run_time']:.3g}",
+        ]
+    else:
+        lines.append(f"no physical estimate: {physical['unavailable']}")
+    # It sits inside the resource section: a lowercase "resource" there changes nothing.
+    return _without_reserved_words("\n".join(lines), resource_too=False)
+
+
 def _counts(table: dict[str, int]) -> str:
     return ", ".join(f"{n} {name}" for name, n in sorted(table.items()))
 
 
-def _without_reserved_words(note: str) -> str:
+def _without_reserved_words(note: str, resource_too: bool = True) -> str:
     """The note as the client can show it: a reserved word (only ever inside a user's gate or
     register name) loses its first letter's case, so the client does not split on it."""
     for word in RESERVED_WORDS:
         note = note.replace(word, word.lower())
+    if not resource_too:
+        return note
     return note.replace(RESERVED_LOWERCASE, RESERVED_LOWERCASE.capitalize())
 
 

@@ -230,11 +230,15 @@ def compile_packed(prepared: Prepared, limits: Limits) -> Packed:
 
 def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, int, float]:
     """Compile and write the document within the time budget: (document, slices, seconds)."""
-    shape_text: Callable[[str], str] | None = None
+    shape_text: Callable[[str, list[Any]], str] | None = None
     if prepared.flavour == "web_client":
         transform = prepared.litinski_transform
         note = legacy_text.lowering_note(prepared.lowering, lowering.DEFAULT_PRECISION)
-        shape_text = lambda text: legacy_text.for_web_client(text, transform, note)  # noqa: E731
+
+        def shape_text(text: str, slices: list[Any]) -> str:
+            estimate = legacy_text.estimate_lines(_resources(prepared, slices))
+            return legacy_text.for_web_client(text, transform, note, estimate)
+
     started = time.perf_counter()
     seconds = 0.0
 
@@ -250,7 +254,7 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         with budget(limits.compile_seconds):
             compiled = compiler.compile_qasm(prepared.source, prepared.litinski_transform)
             compiled_at = time.perf_counter()
-            text = shape_text(compiled.text) if shape_text else compiled.text
+            text = shape_text(compiled.text, compiled.slices) if shape_text else compiled.text
             document = write(compiled.slices, text, extra)
     except CompileTimeout as exc:
         if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
@@ -286,13 +290,16 @@ def _timeout_note(prepared: Prepared) -> str:
     )
 
 
-def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:
-    estimate = resources.estimate(
+def _resources(prepared: Prepared, slices: list[Any]) -> dict[str, Any]:
+    return resources.estimate(
         slices,
         resources.CircuitCounts(**prepared.counts),
         resources.Assumptions(**prepared.assumptions),
         prepared.lowering.get("error_bound", 0.0),
     )
+
+
+def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:
     return {
         "compiler": {
             "commit": compiler.info().get("compiler_commit", "missing"),
@@ -305,5 +312,5 @@ def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str
             "seconds": seconds,
         },
         "lowering": prepared.lowering,
-        "resources": estimate,
+        "resources": _resources(prepared, slices),
     }

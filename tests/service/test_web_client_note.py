@@ -69,6 +69,19 @@ def test_the_note_sits_atop_the_input_section_and_keeps_every_section(litinski):
     assert stages[-1].content == "code distance: 9\ntime secs: 0.00072"
 
 
+@pytest.mark.parametrize("litinski", [True, False])
+def test_without_lsqeccs_estimate_the_box_shows_this_services(litinski):
+    # lsqecc's estimator gives up on circuits with many T gates and writes no section.
+    text = LSQECC_TEXT
+    if not litinski:
+        text = text.replace("Circuit after the Litinski Transform:\n q0--|Z|\npi*  1/8\n\n", "")
+    text = text.partition("\nCircuit. Estimated")[0]
+    shaped = legacy_text.for_web_client(text, litinski, "", "code distance: 11\nrun time secs: 1")
+    stages = parse_compilation_text(shaped)
+    assert stages[-1].name == "Resource Estimation"
+    assert stages[-1].content == "code distance: 11\nrun time secs: 1"
+
+
 def _operations(precision: float) -> int:
     return service.prepare(ROTATIONS, True, load_limits(), precision=precision).gates
 

@@ -1,13 +1,15 @@
 """Build the latticesurgery.com web client (latticesurgery-com/web-ui) for the browser test.
 
-    python tests/webclient/build_client.py <web-ui checkout> [<build dir>]   (make webclient WEBUI=...)
+    python tests/webclient/build_client.py <web-ui checkout> [<build dir>]
+    make webclient WEBUI=<web-ui checkout>
 
 The checkout is copied (git clone, so only its tracked files) into <build dir>/web-ui (default
 build/webclient/web-ui), its `@lattice-surgery/liblsqecc` dependency (the in-browser compiler, on
 no registry) is pointed at a stub package written to <build dir>/liblsqecc-stub (the Litinski mode
-under test never loads it: that mode posts to this service), then `npm install` (the client's own lock file for
-the rest) and `npm run build`
-write the static site to <build dir>/web-ui/dist, which test_web_client.py serves.
+under test never loads it: that mode posts to this service), then `npm install` (the client's
+own lock file for the rest) and `npm run build` write the static site to <build dir>/web-ui/build,
+which test_web_client.py serves; playwright-core (which drives Debian's chromium) goes to
+<build dir>/driver.
 """
 
 from __future__ import annotations
@@ -38,8 +40,18 @@ export default stub;
 """
 
 
+# The browser driver (drive_client.mjs) runs Debian's chromium through playwright-core.
+PLAYWRIGHT_CORE = "playwright-core@1"
+
+
 def dist_dir(build: Path = DEFAULT_BUILD) -> Path:
-    return build / "web-ui" / "dist"
+    """The built static site (the client's vite.config.ts writes to build/)."""
+    return build / "web-ui" / "build"
+
+
+def driver_dir(build: Path = DEFAULT_BUILD) -> Path:
+    """Where playwright-core is installed for drive_client.mjs (its node_modules)."""
+    return build / "driver"
 
 
 def write_stub(build: Path) -> Path:
@@ -73,6 +85,10 @@ def build(checkout: Path, build_dir: Path = DEFAULT_BUILD) -> Path:
     npm = ["npm", "--no-audit", "--no-fund", "--loglevel=error"]
     subprocess.run([*npm, "install"], cwd=client, check=True)
     subprocess.run([*npm, "run", "build"], cwd=client, check=True)
+    driver = driver_dir(build_dir)
+    driver.mkdir(parents=True, exist_ok=True)
+    (driver / "package.json").write_text('{"name": "web-client-driver", "private": true}\n')
+    subprocess.run([*npm, "install", PLAYWRIGHT_CORE], cwd=driver, check=True)
     return dist_dir(build_dir)
 
 
@@ -80,7 +96,9 @@ def main(argv: list[str]) -> int:
     if not argv or len(argv) > 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    dist = build(Path(argv[0]).resolve(), Path(argv[1]).resolve() if len(argv) > 1 else DEFAULT_BUILD)
+    dist = build(
+        Path(argv[0]).resolve(), Path(argv[1]).resolve() if len(argv) > 1 else DEFAULT_BUILD
+    )
     print(f"web client built in {dist}")
     return 0
 
