@@ -14,7 +14,7 @@ PORT ?= 9876
 # pytest-xdist workers for `make test` (auto: one per core).
 WORKERS ?= auto
 
-.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean
+.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean webclient
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
@@ -60,6 +60,11 @@ unit: venv ## the fast loop: the tests that take no bundle, linters, moto or ser
 
 bench: venv compiler ## measure size, cold start, latency and throughput (needs the compiler)
 	$(VENV)/bin/lsctl bench
+
+# The latticesurgery.com web client for tests/webclient (needs node and npm; chromium to run them).
+webclient: venv ## build the web client from a web-ui checkout: make webclient WEBUI=<path>
+	@test -n "$(WEBUI)" || { echo "usage: make webclient WEBUI=<web-ui checkout>" >&2; exit 2; }
+	$(VENV)/bin/python tests/webclient/build_client.py "$(WEBUI)"
 
 bundle: venv compiler ## assemble the Lambda task root in build/bundle
 	$(VENV)/bin/lsctl build

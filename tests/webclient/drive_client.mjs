@@ -68,6 +68,11 @@ try {
         )
         await boxes.first().scrollIntoViewIfNeeded()
         await page.screenshot({ path: config.screenshot, fullPage: true })
+        // Each box on its own too (the page gets very wide): NAME.input-circuit.png, ...
+        for (let i = 0; i < stages.length; i++) {
+            const slug = stages[i].name.toLowerCase().replace(/ /g, "-")
+            await boxes.nth(i).screenshot({ path: config.screenshot.replace(/\.png$/, `.${slug}.png`) })
+        }
     }
     console.log(JSON.stringify({ stages, error, pageErrors: consoleErrors }))
 } finally {

@@ -164,6 +164,30 @@ def test_the_readme_example_shows_resource_numbers_and_no_note(page_url, api_por
     ]
 
 
+def test_over_the_limit_at_the_default_the_note_names_the_precision_used(
+    page_url, tmp_path_factory, tmp_path
+):
+    from compile_service import service
+    from compile_service.settings import load_limits
+
+    sizes = {
+        p: service.prepare(LOWERED, True, load_limits(), "web_client", p).gates
+        for p in service.WEB_CLIENT_PRECISIONS
+    }
+    default = service.WEB_CLIENT_PRECISIONS[0]
+    limit = (sizes[default] + sizes[0.1]) // 2  # operations: over at the default, 0.1 fits
+    finest = next(p for p in service.WEB_CLIENT_PRECISIONS if sizes[p] <= limit)
+    data = tmp_path_factory.mktemp("webclient-limited")
+    origin = f"--env=LSC_CORS_EXTRA_ORIGINS={page_url}"
+    with served(1, REPO, "--data-dir", str(data), origin, f"--env=LSC_MAX_GATES={limit}") as url:
+        port = int(url.rsplit(":", 1)[1])
+        result = drive(page_url, port, LOWERED, True, "coarser-precision", tmp_path)
+    assert result["error"] is None, result["error"]
+    note = result["stages"][0]["content"]
+    assert f"at precision {finest:g} each" in note
+    assert f"- precision {finest:g}, not the default {default:g}: at the default" in note
+
+
 def test_a_circuit_over_the_limits_says_what_a_job_is(page_url, api_port, tmp_path):
     result = drive(page_url, api_port, TOO_LARGE, True, "too-large", tmp_path)
     error = result["error"]
