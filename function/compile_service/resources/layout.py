@@ -69,21 +69,26 @@ def read_slices(slices: Sequence[Sequence[Sequence[Any]]]) -> LayoutFigures:
         data = ancillas = 0
         now: dict[tuple[int, int], bool] = {}
         for r, row in enumerate(grid):
+            # Cells are dicts (patch 0007; liblsqecc's JSON): read them directly, the fast path
+            # (this runs over every cell of every slice).
+            kinds = [
+                cell["patch_type"] if type(cell) is dict else _patch_type(cell)
+                for cell in row
+                if cell is not None
+            ]
+            occupied += len(kinds)
+            data += kinds.count(QUBIT)
+            ancillas += kinds.count(ANCILLA)
+            if MAGIC not in kinds:
+                continue
             for c, cell in enumerate(row):
-                if cell is None:
+                if cell is None or _patch_type(cell) != MAGIC:
                     continue
-                occupied += 1
-                kind = _patch_type(cell)
-                if kind == QUBIT:
-                    data += 1
-                elif kind == ANCILLA:
-                    ancillas += 1
-                elif kind == MAGIC:
-                    counted = alive.get((r, c), False)
-                    if not counted and _activity(cell) == MEASUREMENT:
-                        consumed += 1  # measured after its teleportation (lsqecc keeps the tile)
-                        counted = True
-                    now[(r, c)] = counted
+                counted = alive.get((r, c), False)
+                if not counted and _activity(cell) == MEASUREMENT:
+                    consumed += 1  # measured after its teleportation (lsqecc keeps the tile)
+                    counted = True
+                now[(r, c)] = counted
         # A magic state that turned into anything else was consumed, unless counted already.
         consumed += sum(
             1 for position, counted in alive.items() if position not in now and not counted
