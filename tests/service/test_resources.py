@@ -47,6 +47,20 @@ def test_a_magic_state_that_becomes_a_data_qubit_was_consumed():
     assert read_slices([[[Q]]]).distillation_region() is None
 
 
+def test_liblsqecc_style_slices_leave_consumption_unknown_not_zero():
+    # liblsqecc: a distillation region's tiles stay DistillationQubit; the magic state it
+    # delivers appears as a new Qubit patch next to the data, is measured, and is gone.
+    region = {"patch_type": "DistillationQubit", "text": "", "activity": {"activity_type": None}}
+    delivered = {"patch_type": "Qubit", "text": "Id: 2", "activity": None}
+    slices = [[[Q, None, region]], [[Q, delivered, region]], [[Q, None, region]]]
+    resources = estimate(slices, CircuitCounts(t_count=1, measurements=0), Assumptions(), 0.0)
+    logical = resources["logical"]
+    assert logical["magic_states_consumed"] is None and logical["t_count"] == 1
+    assert logical["distillation"] == {"tiles": 1, "rows": [0, 0], "columns": [2, 2]}
+    # The budget follows the T count: half of 1e-3 for the one magic state.
+    assert resources["physical"]["error_budget"]["per_magic_state"] == 5e-4
+
+
 def test_logical_error_rate_is_fowler_gidney():
     # 0.1 (100 p)^((d+1)/2): p = 1e-3, d = 9 -> 0.1 * 0.1^5 = 1e-6; p = 1e-4, d = 5 -> 1e-7.
     assert physical.logical_error_rate(1e-3, 9) == pytest.approx(1e-6)
@@ -72,9 +86,9 @@ def test_a_budget_no_distance_reaches_is_said_not_looped():
 
 
 def test_the_budget_is_split_between_layout_and_magic_states():
-    figures = read_slices(SLICES)  # 2 magic states consumed, 15 occupied tile-slices
+    figures = read_slices(SLICES)  # 15 occupied tile-slices; 2 T gates
     # Not sent: 1e-3 for running the layout; the approximation is not in it; half each.
-    default = physical_part(figures, Assumptions(), approximation_error=0.02)["error_budget"]
+    default = physical_part(figures, 2, Assumptions(), approximation_error=0.02)["error_budget"]
     assert default == {
         "total": 1e-3,
         "approximation": 0.0,
@@ -83,7 +97,7 @@ def test_the_budget_is_split_between_layout_and_magic_states():
         "per_magic_state": 2.5e-4,
     }
     # Sent 3e-3 with 6e-4 of approximations: 2.4e-3 left, 1.2e-3 each, 6e-4 per magic state.
-    sent = physical_part(figures, Assumptions(error_budget=3e-3), approximation_error=6e-4)
+    sent = physical_part(figures, 2, Assumptions(error_budget=3e-3), approximation_error=6e-4)
     assert sent["error_budget"] == {
         "total": 3e-3,
         "approximation": 6e-4,

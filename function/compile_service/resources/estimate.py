@@ -39,7 +39,7 @@ def estimate(
     return {
         "logical": logical(figures, counts),
         "assumptions": assumptions.as_dict(),
-        "physical": physical_part(figures, assumptions, approximation_error),
+        "physical": physical_part(figures, counts.t_count, assumptions, approximation_error),
         "model": MODEL,
     }
 
@@ -55,7 +55,12 @@ def logical(figures: LayoutFigures, counts: CircuitCounts) -> dict[str, Any]:
         },
         "t_count": counts.t_count,
         "measurements": counts.measurements,
-        "magic_states_consumed": figures.magic_states_consumed,
+        # What the slices show: lsqecc measures each magic state on its tile; liblsqecc delivers
+        # them as new qubit patches beside a distillation region, which the slices do not tell
+        # apart from other qubits, so there it is unknown (null) rather than a wrong 0.
+        "magic_states_consumed": figures.magic_states_consumed
+        if figures.magic_states_consumed or not counts.t_count
+        else None,
         "spacetime_volume": {
             "tile_slices": figures.tile_slices,
             "occupied_tile_slices": figures.occupied_tile_slices,
@@ -65,23 +70,21 @@ def logical(figures: LayoutFigures, counts: CircuitCounts) -> dict[str, Any]:
 
 
 def physical_part(
-    figures: LayoutFigures, assumptions: Assumptions, approximation_error: float
+    figures: LayoutFigures, t_count: int, assumptions: Assumptions, approximation_error: float
 ) -> dict[str, Any]:
     """The budget less the approximations (when sent) is split: half to running the layout and
-    half to the magic states it consumes (all to the layout when it consumes none)."""
+    half to the `t_count` magic states it consumes (all to the layout without T gates)."""
     budget = assumptions.budget
     approximation = approximation_error if assumptions.error_budget is not None else 0.0
     execution = budget - approximation
-    magic_budget = execution / 2 if figures.magic_states_consumed else 0.0
+    magic_budget = execution / 2 if t_count else 0.0
     layout_budget = execution - magic_budget
     split = {
         "total": budget,
         "approximation": _significant(approximation),
         "layout": _significant(layout_budget),
         "magic_states": _significant(magic_budget),
-        "per_magic_state": _significant(magic_budget / figures.magic_states_consumed)
-        if figures.magic_states_consumed
-        else None,
+        "per_magic_state": _significant(magic_budget / t_count) if t_count else None,
     }
     if execution <= 0 or figures.occupied_tile_slices == 0:
         return {"error_budget": split, "unavailable": "the approximations use the whole budget"}
