@@ -14,8 +14,9 @@ from compile_service.resources.layout import LayoutFigures, read_slices
 MODEL = (
     "each tile a distance-d surface-code patch of 2d^2 physical qubits, each slice d code "
     "cycles, p_L(d) = 0.1 (100 p)^((d+1)/2) per patch and cycle (Litinski, A Game of Surface "
-    "Codes, 2019; Fowler and Gidney 2018); magic states arrive pre-distilled on the layout's "
-    "magic-state tiles: the factories that make them are not counted (docs/resource-estimates.md)"
+    "Codes, 2019; Fowler and Gidney 2018); magic-state factories count only where the layout "
+    "has distillation regions (lsqecc's holds its states pre-distilled: no factories counted; "
+    "docs/resource-estimates.md)"
 )
 
 
