@@ -22,10 +22,11 @@ MODEL = (
 
 @dataclass(frozen=True)
 class CircuitCounts:
-    """What the compiler was given: T gates (pi/8 rotations, a ccx counting 7) and measurements."""
+    """What the compiler was given: T gates (pi/8 rotations, a ccx counting 7) and measurements.
+    (Zero for a job queued by a build before these were counted.)"""
 
-    t_count: int
-    measurements: int
+    t_count: int = 0
+    measurements: int = 0
 
 
 def estimate(
