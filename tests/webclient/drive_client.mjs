@@ -29,6 +29,8 @@ try {
     await page.goto(config.page, { waitUntil: "networkidle" })
 
     // The mode select's options act on click (React onClick on <option>), not on change.
+    const litinski = page.locator("option", { hasText: "Litinski style compilation" })
+    await litinski.waitFor({ state: "attached", timeout: 60000 })
     await page.evaluate(() => {
         const option = [...document.querySelectorAll("option")].find((o) =>
             o.textContent.includes("Litinski style compilation")
