@@ -94,7 +94,12 @@ def estimate_lines(resources: dict[str, Any]) -> str:
         f"{assumed['cycle_time'] * 1e6:g} us code cycles, error budget "
         f"{physical['error_budget']['total']:g} (docs/resource-estimates.md)",
         f"layout: {logical['layout']['tiles']} tiles x {logical['slices']} slices, "
-        f"{logical['t_count']} T gates, {logical['magic_states_consumed']} magic states",
+        f"{logical['t_count']} T gates"
+        + (
+            f", {logical['magic_states_consumed']} magic states"
+            if logical["magic_states_consumed"] is not None
+            else ""
+        ),
     ]
     if "code_distance" in physical:
         lines += [

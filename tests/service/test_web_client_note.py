@@ -117,3 +117,16 @@ def test_the_legacy_route_refuses_in_plain_words(invoke, set_limits):
     assert result["headers"]["Content-Type"].startswith("text/plain")
     assert "a job compiles a circuit in the background" in result["body"]
     assert "POST /v2/jobs), which takes larger" not in result["body"]
+
+
+def test_the_estimate_lines_never_end_in_a_colon_and_skip_an_unknown_count():
+    from compile_service.resources import Assumptions, CircuitCounts, estimate
+
+    cell = {"patch_type": "Qubit", "activity": None}
+    region = {"patch_type": "DistillationQubit", "activity": None}
+    resources = estimate([[[cell, region]]] * 3, CircuitCounts(1, 0), Assumptions(), 0.0)
+    lines = legacy_text.estimate_lines(resources).splitlines()
+    # The client shows the box up to the next ":\n": a line ending in ":" would cut it.
+    assert not any(line.endswith(":") for line in lines)
+    assert lines[1] == "layout: 2 tiles x 3 slices, 1 T gates"  # consumption unknown: left out
+    assert lines[2].startswith("code distance: ")
