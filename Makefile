@@ -15,7 +15,7 @@ WORKERS ?= auto
 # How many times `make flakecheck` runs the suite.
 RUNS ?= 5
 
-.PHONY: help venv tools compiler serve unit test lint pytest flakecheck bench bundle lock clean
+.PHONY: help venv tools compiler serve unit test lint pytest flakecheck bench bundle lock clean webclient
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
@@ -85,13 +85,21 @@ flakecheck: venv tools compiler ## the whole suite RUNS times (5) in random orde
 bench: venv compiler ## measure size, cold start, latency and throughput (needs the compiler)
 	$(VENV)/bin/lsctl bench
 
+# The latticesurgery.com web client for tests/webclient (needs node and npm; chromium to run them).
+webclient: venv ## build the web client from a web-ui checkout: make webclient WEBUI=<path>
+	@test -n "$(WEBUI)" || { echo "usage: make webclient WEBUI=<web-ui checkout>" >&2; exit 2; }
+	$(VENV)/bin/python tests/webclient/build_client.py "$(WEBUI)"
+
 bundle: venv compiler ## assemble the Lambda task root in build/bundle
 	$(VENV)/bin/lsctl build
 
+# runtime is what Lambda runs (glibc 2.34: manylinux_2_28); dev tools run on developer and CI
+# machines, and qdk (the estimator cross-check, lsctl bench estimates) ships manylinux_2_35 only.
 lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 	cd requirements && for f in runtime dev uv sam checkov; do \
 		../$(UV) pip compile $$f.in --quiet --python-version 3.12 \
-			--python-platform x86_64-manylinux_2_28 --generate-hashes \
+			--python-platform x86_64-manylinux_$$(test $$f = dev && echo 2_35 || echo 2_28) \
+			--generate-hashes \
 			$$(test -f $$f.excludes && echo --excludes $$f.excludes) -o $$f.txt; done
 
 clean: ## remove the environments and build/

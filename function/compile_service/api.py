@@ -123,10 +123,10 @@ def _jobs_take_larger() -> Iterator[None]:
 @tracer.capture_method
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
-    with _jobs_take_larger():
-        outcome = service.compile_for_web_client(
-            request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
-        )
+    # No _jobs_take_larger: the web client cannot submit jobs; its refusal says so in words.
+    outcome = service.compile_for_web_client(
+        request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
+    )
     _count_success(outcome)
     # The body stays exactly what the web client parses; what the lowering did goes in a header.
     lowering = encoding.encode(outcome.lowering).decode()
@@ -145,6 +145,7 @@ def compile_v2() -> Response[str]:
             limits,
             request.precision,
             backends.result_cache(),
+            request.assumptions(),
         )
     _count_success(outcome)
     return _sized_response(outcome.document, _headers(outcome))
@@ -158,7 +159,12 @@ def submit_job() -> Response[str]:
     # Lowering runs here, in the API's time budget; compiling runs in the worker's.
     submit_limits = dataclasses.replace(job_limits, compile_seconds=limits.compile_seconds)
     job = lifecycle.submit(
-        request.circuit, request.litinski_transform, request.precision, submit_limits, backend
+        request.circuit,
+        request.litinski_transform,
+        request.precision,
+        submit_limits,
+        backend,
+        request.assumptions(),
     )
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK

@@ -8,6 +8,7 @@ import msgspec
 
 from compile_service.errors import InvalidRequest
 from compile_service.lowering.approximate import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
+from compile_service.resources import assumptions as physical
 
 Precision = Annotated[
     float,
@@ -17,6 +18,37 @@ Precision = Annotated[
         description="Operator-norm distance allowed for each rotation that is not a multiple of "
         "pi/4 and is approximated over Clifford+T (gridsynth); null refuses such rotations "
         "with a 422 instead.",
+    ),
+]
+
+PhysicalErrorRate = Annotated[
+    float,
+    msgspec.Meta(
+        ge=physical.MIN_PHYSICAL_ERROR_RATE,
+        lt=physical.THRESHOLD,
+        description="Probability of an error per physical operation, for the physical estimate in "
+        "`resources` (below the surface code's threshold, 1e-2).",
+    ),
+]
+CycleTime = Annotated[
+    float,
+    msgspec.Meta(
+        ge=physical.MIN_CYCLE_TIME,
+        le=physical.MAX_CYCLE_TIME,
+        description="Seconds per surface-code cycle (one round of stabiliser measurements), for "
+        "the run time in `resources`.",
+    ),
+]
+ErrorBudget = Annotated[
+    float,
+    msgspec.Meta(
+        ge=physical.MIN_ERROR_BUDGET,
+        le=physical.MAX_ERROR_BUDGET,
+        description="Total probability that the computation is wrong: a third of it goes to the "
+        "approximated rotations (it makes `precision` finer when needed), the rest to running the "
+        "layout fault-tolerantly (it sets the code distance in `resources`). Not sent: rotations "
+        f"follow `precision` alone and the estimate uses {physical.DEFAULT_ERROR_BUDGET:g} for "
+        "running the layout.",
     ),
 ]
 
@@ -37,6 +69,12 @@ class CompileRequest(msgspec.Struct, forbid_unknown_fields=True):
     circuit: str
     litinski_transform: bool = True
     precision: Precision | None = DEFAULT_PRECISION
+    physical_error_rate: PhysicalErrorRate = physical.DEFAULT_PHYSICAL_ERROR_RATE
+    cycle_time: CycleTime = physical.DEFAULT_CYCLE_TIME
+    error_budget: ErrorBudget | None = None
+
+    def assumptions(self) -> physical.Assumptions:
+        return physical.Assumptions(self.physical_error_rate, self.cycle_time, self.error_budget)
 
 
 def decode[T](body: bytes, kind: type[T]) -> T:

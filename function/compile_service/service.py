@@ -12,7 +12,15 @@ from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
-from compile_service import circuit_check, compiler, cost, encoding, legacy_text, lowering
+from compile_service import (
+    circuit_check,
+    compiler,
+    cost,
+    encoding,
+    legacy_text,
+    lowering,
+    resources,
+)
 from compile_service.deadline import budget
 from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
@@ -25,8 +33,10 @@ Flavour = Literal["v2", "web_client"]
 @dataclass(frozen=True)
 class Prepared:
     """A request ready for the compiler: `source` is the lowered circuit, `lowering` what the user
-    is told was done. Every field is hashed into the result key and the job id (jobs/ids.py), so
-    an option added here is part of the key: put here only what determines the result."""
+    is told was done, `assumptions` those of the physical estimate in /v2's `resources`, `counts`
+    of what the compiler is given (t_count, measurements), derived from `source`. Every field is
+    hashed into the result key and the job id (jobs/ids.py), so an option added here is part of
+    the key: put here only what determines the result."""
 
     flavour: Flavour
     source: str
@@ -34,6 +44,8 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class Cache(Protocol):
@@ -81,17 +93,22 @@ def prepare(
     flavour: Flavour = "v2",
     precision: float | None = lowering.DEFAULT_PRECISION,
     packed: bool = False,
+    assumptions: resources.Assumptions | None = None,
 ) -> Prepared:
     """The one place a request becomes compiler input: validation and lowering happen here, so
     the synchronous routes, job submission and the result key all see the same thing. The limits
     apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis).
-    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone."""
+    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone.
+    `assumptions`: of the physical estimate; its error budget also bounds the approximations."""
+    assumptions = assumptions or resources.Assumptions()
     parsed = circuit_check.check(source, limits)
     with budget(limits.compile_seconds):
-        lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+        lowered = lowering.lower(
+            parsed.circuit, parsed.source, precision, limits.max_gates, assumptions.error_budget
+        )
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    _check_cost(lowered, litinski_transform, limits, packed)
+    predicted = _check_cost(lowered, litinski_transform, limits, packed)
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -106,19 +123,24 @@ def prepare(
         lowered.qubits,
         lowered.gates,
         lowered.report.as_dict(),
+        assumptions.as_dict(),
+        {
+            "t_count": predicted.magic_states,
+            "measurements": sum(1 for op in lowered.operations if op[0] == "measure"),
+        },
     )
 
 
 def _check_cost(
     lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
-) -> None:
+) -> cost.Cost:
     """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
     predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return
+        return predicted
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     transform = "with" if litinski_transform else "without"
@@ -130,14 +152,44 @@ def _check_cost(
     )
 
 
+# The web client has no precision setting: a circuit over the synchronous limit at the default
+# precision is approximated at the finest of these that fits (the note in its text says so).
+WEB_CLIENT_PRECISIONS = (lowering.DEFAULT_PRECISION, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1)
+# In words, for someone on the web page: it cannot submit jobs, nor set a precision.
+WEB_CLIENT_JOB_HINT = (
+    "This service can still compile it as a job: a job compiles a circuit in the background, "
+    "without the time limit of a web request, and keeps the result for you to download. This "
+    "web page cannot submit jobs; the section 'Compile jobs' of the service's README shows how "
+    "to submit one (POST /v2/jobs, with curl or `lsctl job`)."
+)
+
+
 def compile_for_web_client(
     source: str, litinski_transform: bool, limits: Limits, cache: Cache | None = None
 ) -> Outcome:
-    """The legacy /compile result: compilation_text shaped for the web client's parser. The client
-    has no precision option: rotations are approximated at the default precision."""
+    """The legacy /compile result: compilation_text shaped for the web client's parser, with a
+    note of what the lowering did. Rotations are approximated at the default precision, or at the
+    finest of WEB_CLIENT_PRECISIONS that fits the limits."""
     return compile_prepared(
-        prepare(source, litinski_transform, limits, "web_client"), limits, cache
+        _prepare_for_web_client(source, litinski_transform, limits), limits, cache
     )
+
+
+def _prepare_for_web_client(source: str, litinski_transform: bool, limits: Limits) -> Prepared:
+    for precision in WEB_CLIENT_PRECISIONS:
+        try:
+            return prepare(source, litinski_transform, limits, "web_client", precision)
+        except CircuitTooLarge as exc:
+            refusal = exc
+            if lowering.COARSER_PRECISION_HELPS not in exc.message:
+                break  # nothing was approximated, or not at a precision that can be coarser
+    raise CircuitTooLarge(f"{_without_precision_advice(refusal.message)}. {WEB_CLIENT_JOB_HINT}")
+
+
+def _without_precision_advice(message: str) -> str:
+    """A refusal without its advice to send a coarser precision, which the client cannot."""
+    head, _, _ = message.partition(": " + lowering.COARSER_PRECISION_HELPS)
+    return head
 
 
 def compile_circuit(
@@ -146,10 +198,13 @@ def compile_circuit(
     limits: Limits,
     precision: float | None = lowering.DEFAULT_PRECISION,
     cache: Cache | None = None,
+    assumptions: resources.Assumptions | None = None,
 ) -> Outcome:
-    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats and what
-    the lowering did."""
-    prepared = prepare(source, litinski_transform, limits, precision=precision)
+    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats, what
+    the lowering did and the resources the compiled layout needs."""
+    prepared = prepare(
+        source, litinski_transform, limits, precision=precision, assumptions=assumptions
+    )
     return compile_prepared(prepared, limits, cache)
 
 
@@ -178,10 +233,15 @@ def compile_packed(prepared: Prepared, limits: Limits) -> Packed:
 
 def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, int, float]:
     """Compile and write the document within the time budget: (document, slices, seconds)."""
-    shape_text: Callable[[str], str] | None = None
+    shape_text: Callable[[str, list[Any]], str] | None = None
     if prepared.flavour == "web_client":
         transform = prepared.litinski_transform
-        shape_text = lambda text: legacy_text.for_web_client(text, transform)  # noqa: E731
+        note = legacy_text.lowering_note(prepared.lowering, lowering.DEFAULT_PRECISION)
+
+        def shape_text(text: str, slices: list[Any]) -> str:
+            estimate = legacy_text.estimate_lines(_resources(prepared, slices))
+            return legacy_text.for_web_client(text, transform, note, estimate)
+
     started = time.perf_counter()
     seconds = 0.0
 
@@ -191,15 +251,17 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         seconds = round(time.perf_counter() - started, 4)
         if prepared.flavour != "v2":
             return {}
-        return _v2_extra(prepared, len(compiled.slices), seconds)
+        return _v2_extra(prepared, compiled.slices, seconds)
 
     try:
         with budget(limits.compile_seconds):
             compiled = compiler.compile_qasm(prepared.source, prepared.litinski_transform)
             compiled_at = time.perf_counter()
-            text = shape_text(compiled.text) if shape_text else compiled.text
+            text = shape_text(compiled.text, compiled.slices) if shape_text else compiled.text
             document = write(compiled.slices, text, extra)
     except CompileTimeout as exc:
+        if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
+            raise CompileTimeout(f"{exc.message}. {WEB_CLIENT_JOB_HINT}") from None
         raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
     logger.info(
         "compiled",
@@ -231,7 +293,16 @@ def _timeout_note(prepared: Prepared) -> str:
     )
 
 
-def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, object]:
+def _resources(prepared: Prepared, slices: list[Any]) -> dict[str, Any]:
+    return resources.estimate(
+        slices,
+        resources.CircuitCounts(**prepared.counts),
+        resources.Assumptions(**prepared.assumptions),
+        prepared.lowering.get("error_bound", 0.0),
+    )
+
+
+def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:
     return {
         "compiler": {
             "commit": compiler.info().get("compiler_commit", "missing"),
@@ -240,8 +311,9 @@ def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, obje
         "stats": {
             "qubits": prepared.qubits,
             "gates": prepared.gates,
-            "slices": slices,
+            "slices": len(slices),
             "seconds": seconds,
         },
         "lowering": prepared.lowering,
+        "resources": _resources(prepared, slices),
     }

@@ -66,8 +66,9 @@ def test_recorded_outputs_reach_the_client_intact(invoke, recorded_compiler, nam
     stages = [s.name for s in parse_compilation_text(document["compilation_text"])]
     expected = ["Input Circuit", "Pauli Rotations"]
     expected += ["Litinski Transform"] if litinski else []
-    # lsqecc writes a resource estimate only when it has one (not for Clifford-only circuits).
-    expected += ["Resource Estimation"] if "resource" in recorded["compilation_text"] else []
+    # lsqecc writes a resource estimate only when it has one (not for Clifford-only circuits);
+    # this service's own estimate is always there.
+    expected += ["Resource Estimation"]
     assert stages == expected
     assert recorded_compiler.calls[-1][2] == "NOOP"
 
@@ -79,16 +80,50 @@ def test_upstream_text_without_the_transform_would_blank_the_client_page():
 
 
 def test_the_text_keeps_lsqeccs_sections_exactly(invoke, recorded_compiler):
+    heading = "Estimated resources needed for computation:\n"
+    ours = "\n\nthis service's estimate, at physical error rate 0.001"
     recorded = load("readme_example", True)["compilation_text"]
     result = invoke("POST", "/compile", client_request(circuit("readme_example"), True))
-    assert read_compile_response(body_bytes(result))["compilation_text"] == recorded
+    text = read_compile_response(body_bytes(result))["compilation_text"]
+    # lsqecc repeats the resource heading: only the repeat is dropped; this service's estimate
+    # follows lsqecc's.
+    assert recorded.count(heading) == 2 and text.count(heading) == 1
+    lsqecc, _, added = text.partition(ours)
+    assert lsqecc == recorded.replace(heading + heading, heading) and added
 
     plain = load("readme_example", False)["compilation_text"]
     result = invoke("POST", "/compile", client_request(circuit("readme_example"), False))
-    text = read_compile_response(body_bytes(result))["compilation_text"]
-    # Only an empty "Circuit." piece is added before the resource section; nothing else changes.
-    assert text.replace("\nCircuit.\nCircuit. Estimated", "\nCircuit. Estimated") == plain
+    text = read_compile_response(body_bytes(result))["compilation_text"].partition(ours)[0]
+    # And an empty "Circuit." piece goes before the resource section; nothing else changes.
+    assert text.replace("\nCircuit.\nCircuit. Estimated", "\nCircuit. Estimated") == plain.replace(
+        heading + heading, heading
+    )
     assert "NOOP" not in text and "simulat" not in text.lower()
+
+
+@pytest.mark.parametrize("litinski", [True, False])
+def test_the_resource_estimation_box_shows_the_numbers(invoke, recorded_compiler, litinski):
+    result = invoke("POST", "/compile", client_request(circuit("readme_example"), litinski))
+    stages = parse_compilation_text(read_compile_response(body_bytes(result))["compilation_text"])
+    recorded = load("readme_example", litinski)["compilation_text"]
+    numbers = recorded.rpartition("computation:\n")[2]  # lsqecc's: "code distance: 9\n..."
+    assert stages[-1].name == "Resource Estimation"
+    lsqecc, _, ours = stages[-1].content.partition("\n\n")
+    assert lsqecc == numbers and numbers.startswith("code distance: ")
+    assert ours.startswith("this service's estimate, at physical error rate 0.001, 1 us code")
+    assert "physical qubits: " in ours and "run time secs: " in ours
+
+
+def test_the_box_shows_this_services_estimate_by_hand(invoke, recorded_compiler):
+    # The README example with the transform (test_resources.py works these out by hand).
+    result = invoke("POST", "/compile", client_request(circuit("readme_example"), True))
+    stages = parse_compilation_text(read_compile_response(body_bytes(result))["compilation_text"])
+    assert stages[-1].content.splitlines()[-4:] == [
+        "layout: 18 tiles x 82 slices, 1 T gates, 1 magic states",
+        "code distance: 11",
+        "physical qubits: 4,356",
+        "run time secs: 0.000902",
+    ]
 
 
 def test_transform_defaults_to_on(invoke, recorded_compiler):

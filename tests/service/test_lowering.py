@@ -133,6 +133,8 @@ def test_a_circuit_the_compiler_takes_is_sent_byte_for_byte():
         "rotations_approximated": 0,
         "precision": None,
         "t_gates_added": 0,
+        "error_bound": 0.0,
+        "error_budget": None,
         "register_map": None,
     }
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.conftest import parse_compilation_text, read_compile_response
 from tests.service.recorded import circuit
 from tests.service.test_legacy_contract import body_bytes
 
@@ -35,6 +36,8 @@ def test_v2_reports_the_lowering(invoke, recorded_compiler):
         "rotations_approximated": 0,
         "precision": None,
         "t_gates_added": 0,
+        "error_bound": 0.0,
+        "error_budget": None,
         "register_map": REGISTER_MAP,
     }
     assert document["stats"]["qubits"] == 2 and document["stats"]["gates"] == 4
@@ -45,11 +48,28 @@ def test_v2_reports_no_lowering_for_a_circuit_sent_as_it_is(invoke, recorded_com
     assert json.loads(result["body"])["lowering"]["lowered"] is False
 
 
-def test_legacy_body_is_unchanged_and_the_lowering_travels_in_a_header(invoke, recorded_compiler):
+def test_legacy_text_notes_the_lowering_above_the_drawing_and_in_a_header(
+    invoke, recorded_compiler
+):
     lowered = invoke("POST", "/compile", {"circuit": TWO_REGISTERS})
     direct = invoke("POST", "/compile", {"circuit": circuit("bell_pair")})
     assert lowered["statusCode"] == direct["statusCode"] == 200
-    assert body_bytes(lowered) == body_bytes(direct)
+    lowered_doc = read_compile_response(body_bytes(lowered))
+    direct_doc = read_compile_response(body_bytes(direct))
+    assert lowered_doc["slices"] == direct_doc["slices"]
+    note = (
+        "Lowered to the compiler's gate set (drawn below as lowered):\n"
+        "- no gate rewritten\n- registers a[1], b[1] merged into q\n\n"
+    )
+    header = "Input Circuit:\n"
+    assert lowered_doc["compilation_text"] == direct_doc["compilation_text"].replace(
+        header, header + note, 1
+    )
+    stages = parse_compilation_text(lowered_doc["compilation_text"])
+    assert stages[0].name == "Input Circuit" and stages[0].content.startswith("Lowered to")
+    assert [s.name for s in stages] == [
+        s.name for s in parse_compilation_text(direct_doc["compilation_text"])
+    ]
     assert json.loads(lowered["headers"]["X-Lowering"])["register_map"] == REGISTER_MAP
     assert json.loads(direct["headers"]["X-Lowering"])["lowered"] is False
 

@@ -19,7 +19,7 @@ import msgspec
 from compile_service import compiler
 
 # Bump when the stored document changes shape for the same compiler output.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2  # 2: /v2 documents carry `resources`
 ID_LENGTH = 40
 _ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 

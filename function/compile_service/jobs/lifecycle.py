@@ -8,7 +8,7 @@ import time
 
 import msgspec
 
-from compile_service import service
+from compile_service import resources, service
 from compile_service.errors import JobNotFinished, JobNotFound
 from compile_service.jobs import ids
 from compile_service.jobs.store import ACTIVE, Backend, JobRecord
@@ -26,11 +26,19 @@ def submit(
     precision: float | None,
     limits: Limits,
     backend: Backend,
+    assumptions: resources.Assumptions | None = None,
 ) -> JobRecord:
     """The job for this request: an existing one when it is queued, running, succeeded with its
     result still stored, or failed for a reason a retry cannot change; else a new one, queued
     (or succeeded at once when the result store already holds the result)."""
-    prepared = service.prepare(source, litinski_transform, limits, precision=precision, packed=True)
+    prepared = service.prepare(
+        source,
+        litinski_transform,
+        limits,
+        precision=precision,
+        packed=True,
+        assumptions=assumptions,
+    )
     job_id = ids.result_key(prepared)
     for _ in range(5):  # another submitter may write between our read and our write
         existing = backend.jobs.get(job_id)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from compile_service.lowering.approximate import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
 from compile_service.lowering.lower import Lowered, lower
-from compile_service.lowering.report import LoweringReport
+from compile_service.lowering.report import COARSER_PRECISION_HELPS, LoweringReport
 
 __all__ = [
+    "COARSER_PRECISION_HELPS",
     "DEFAULT_PRECISION",
     "MAX_PRECISION",
     "MIN_PRECISION",

@@ -30,15 +30,21 @@ class Lowered:
 
 
 def lower(
-    circuit: QuantumCircuit, source: str, precision: float | None, max_operations: int
+    circuit: QuantumCircuit,
+    source: str,
+    precision: float | None,
+    max_operations: int,
+    error_budget: float | None = None,
 ) -> Lowered:
     """`source` unchanged when the compiler takes it as it is, else its lowering.
 
     precision: operator-norm distance allowed per approximated rotation, or None to refuse
     rotations that are not multiples of pi/4. max_operations: refuse (CircuitTooLarge) as soon as
     the lowered circuit is known to exceed it, before approximating every rotation.
+    error_budget: a total error allowed, a share of which sets a finer precision when needed
+    (approximate.precision_for).
     """
-    report = LoweringReport(precision=precision)
+    report = LoweringReport(precision=precision, error_budget=error_budget)
     if accepts_as_is(circuit, source):
         operations = tuple(
             (
@@ -88,6 +94,9 @@ def _resolve(
     if pending and precision is None:
         rotations = [s for i in pending if isinstance(s := steps[i], Rotation)]
         raise UnsupportedCircuit(_needs_precision(rotations))
+    precision = report.precision = approximate.precision_for(
+        precision, report.error_budget, len(pending)
+    )
     size = sum(1 for s in steps if isinstance(s, Gate) and s.name != "barrier")
     size += sum(len(g) for g in exact.values())
     approximated: dict[int, tuple[str, ...]] = {}
@@ -99,6 +108,11 @@ def _resolve(
         size += len(rotation_form.rewrite_run(approximated[index]))  # as it will be written
     report.rotations_approximated = len(pending)
     report.t_gates_added = sum(word.count("t") for word in approximated.values())
+    report.error_bound = sum(
+        approximate.distance(step.angle, approximated[index])
+        for index in pending
+        if isinstance(step := steps[index], Rotation)
+    )
     gates: list[Gate] = []
     for index, step in enumerate(steps):
         if isinstance(step, Gate):

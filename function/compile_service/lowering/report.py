@@ -7,6 +7,10 @@ from typing import Any
 
 from compile_service.lowering.approximate import MAX_PRECISION
 
+# The advice of a size refusal when approximating at a coarser precision makes the circuit
+# smaller (the web client's route, which has no precision setting, tries coarser ones itself).
+COARSER_PRECISION_HELPS = "try a coarser precision"
+
 
 @dataclass(frozen=True)
 class RegisterSlice:
@@ -25,6 +29,10 @@ class LoweringReport:
     rotations_approximated: int = 0
     precision: float | None = None
     t_gates_added: int = 0
+    # The sum over approximated rotations of each one's operator-norm distance from its target
+    # (at most rotations x precision): a bound on the distance of the whole lowered circuit.
+    error_bound: float = 0.0
+    error_budget: float | None = None  # the total sent with the request, if any
     merged_register: str | None = None
     registers: list[RegisterSlice] = field(default_factory=list)
 
@@ -35,7 +43,8 @@ class LoweringReport:
         if self.rotations_approximated:
             parts.append(
                 f"{self.rotations_approximated} rotations approximated at precision "
-                f"{self.precision:g}, adding {self.t_gates_added} T gates"
+                f"{self.precision:g}, adding {self.t_gates_added} T gates, error bound "
+                f"{self.error_bound:.2g}"
             )
         return "; ".join(parts)
 
@@ -45,7 +54,7 @@ class LoweringReport:
         if approximating is None:
             approximating = self.rotations_approximated > 0
         if approximating and self.precision is not None and self.precision < MAX_PRECISION:
-            return f"try a coarser precision (up to {MAX_PRECISION:g}), or a smaller circuit"
+            return f"{COARSER_PRECISION_HELPS} (up to {MAX_PRECISION:g}), or a smaller circuit"
         return "compile a smaller circuit"
 
     def count(self, table: dict[str, int], name: str) -> None:
@@ -60,6 +69,8 @@ class LoweringReport:
             "rotations_approximated": self.rotations_approximated,
             "precision": self.precision if self.rotations_approximated else None,
             "t_gates_added": self.t_gates_added,
+            "error_bound": self.error_bound,
+            "error_budget": self.error_budget,
             "register_map": self._register_map(),
         }
 

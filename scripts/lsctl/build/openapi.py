@@ -50,7 +50,85 @@ class Lowering(msgspec.Struct):
     rotations_approximated: int
     precision: float | None
     t_gates_added: int
+    error_bound: float  # the sum of each approximated rotation's distance from its target
+    error_budget: float | None  # as sent
     register_map: RegisterMap | None
+
+
+class Layout(msgspec.Struct):
+    rows: int
+    columns: int
+    tiles: int
+
+
+class Patches(msgspec.Struct):
+    qubit_peak: int
+    magic_state: int
+    ancilla_peak: int
+
+
+class SpacetimeVolume(msgspec.Struct):
+    tile_slices: int
+    occupied_tile_slices: int
+
+
+class DistillationRegion(msgspec.Struct):
+    """The bounding box (first and last row and column) of the tiles holding magic states."""
+
+    tiles: int
+    rows: list[int]
+    columns: list[int]
+
+
+class LogicalResources(msgspec.Struct):
+    """Read from the compiled slices (docs/resource-estimates.md)."""
+
+    layout: Layout
+    slices: int
+    patches: Patches
+    t_count: int
+    measurements: int
+    magic_states_consumed: int
+    spacetime_volume: SpacetimeVolume
+    distillation: DistillationRegion | None
+
+
+class Assumptions(msgspec.Struct):
+    physical_error_rate: float
+    cycle_time: float
+    error_budget: float | None
+
+
+class ErrorBudgetSplit(msgspec.Struct):
+    total: float
+    approximation: float
+    layout: float
+    magic_states: float
+    per_magic_state: float | None
+
+
+class PhysicalResources(msgspec.Struct):
+    """Code distance, physical qubits and run time (seconds) under the assumptions; or, when no
+    distance meets the budget, `unavailable` saying why."""
+
+    error_budget: ErrorBudgetSplit
+    code_distance: int | None = None
+    physical_qubits: int | None = None
+    code_cycles: int | None = None
+    run_time: float | None = None
+    logical_error_rate: float | None = None
+    layout_error: float | None = None
+    unavailable: str | None = None
+
+
+class Resources(msgspec.Struct):
+    """What the compiled circuit needs (docs/resource-estimates.md): logical figures of the
+    layout, and a physical estimate under the request's assumptions, echoed."""
+
+    logical: LogicalResources
+    assumptions: Assumptions
+    physical: PhysicalResources
+    model: str
 
 
 class CompileResult(msgspec.Struct):
@@ -59,6 +137,7 @@ class CompileResult(msgspec.Struct):
     compiler: CompilerUsed
     stats: Stats
     lowering: Lowering
+    resources: Resources
 
 
 class ErrorDetail(msgspec.Struct):
@@ -189,7 +268,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": True, "content": _json(payloads.CompileRequest)},
         "responses": {
             "200": {
-                "description": "slices, text, compiler, stats and what the lowering did",
+                "description": "slices, text, compiler, stats, the lowering and resources",
                 "content": _json(CompileResult),
             },
             **_v2_errors(),
