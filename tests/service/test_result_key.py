@@ -30,6 +30,8 @@ OTHER_VALUES = {
     "qubits": 3,
     "gates": 3,
     "lowering": {"lowered": True},
+    "assumptions": {"physical_error_rate": 1e-4},
+    "counts": {"t_count": 1},
 }
 
 
