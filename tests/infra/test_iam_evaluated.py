@@ -80,7 +80,6 @@ NOT_NEEDED: dict[str, str] = {
     "kinesis:*": "KinesisStreamSpecification (table changes to Kinesis): none",
     "iam:CreateServiceLinkedRole": "Replicas (a global table) / SSL roles: none",
     "dynamodb:DescribeImport": "ImportSourceSpecification (a table import): none",
-    "dynamodb:ImportTable": "ImportSourceSpecification (a table import): none",
     "logs:CreateLogGroup": "ImportSourceSpecification (a table import's log): none",
     "logs:PutRetentionPolicy": "ImportSourceSpecification (a table import's log): none",
     "logs:CreateLogStream": "ImportSourceSpecification (a table import's log): none",
@@ -95,8 +94,6 @@ NOT_NEEDED: dict[str, str] = {
     "s3:DeleteBucket?*": "API names (e.g. DeleteBucketCors), not IAM actions",
     "s3:PutBucketReplication": "API name of s3:PutReplicationConfiguration, not an IAM action",
     "s3:PutObjectLockConfiguration": "API name of s3:PutBucketObjectLockConfiguration",
-    "sns:*DataProtectionPolicy": "DataProtectionPolicy: none",
-    "sns:Get*": "unresolved only where the handler names no topic of the stack",
 }
 
 # iam:PassRole is needed where the stack passes a role (functions, the deployment group); on

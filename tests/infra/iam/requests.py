@@ -39,7 +39,8 @@ class Request:
 
     def describe(self) -> str:
         context = {k: v for k, v in self.context}
-        return f"{self.action} on {self.arn} ({self.type} {self.resource}, {self.handler}) {json.dumps(context)}"
+        where = f"({self.type} {self.resource}, {self.handler})"
+        return f"{self.action} on {self.arn} {where} {json.dumps(context)}"
 
 
 @cache
