@@ -198,7 +198,7 @@ def test_the_repository_bootstrap_template_on_moto(lsctl, aws):
     found = outputs(aws("cloudformation"))
     assert "  parameter DevStage=dev" in result.out and "  parameter ProdStage=prod" in result.out
     assert "  parameter CreateGitHubOidcProvider=true" in result.out
-    for key in ("RepositoryUri", "ArtifactsBucket", "CloudFormationExecutionRoleArn"):
+    for key in ("RepositoryUri", "ArtifactsBucket", "CloudFormationExecutionRoleArnDev"):
         assert f"  {key}={found[key]}" in result.out
     assert f"    AWS_ROLE_ARN={found['DeployRoleArnProd']}" in result.out
     assert f"    ECR_REPOSITORY={found['RepositoryUri']}" in result.out

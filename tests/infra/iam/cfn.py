@@ -53,8 +53,10 @@ class _NotYet(Exception):
 
 
 def _generated_name(stack: str, logical_id: str, limit: int = 64) -> str:
-    suffix = "-" + "A1B2C3D4E5F6"
-    return (f"{stack}-{logical_id}")[: limit - len(suffix)] + suffix
+    """<stack>-<logical id>-<random>, each part cut as CloudFormation cuts it."""
+    suffix = "-" + hashlib.sha256(logical_id.encode()).hexdigest()[:12].upper()
+    room = limit - len(suffix) - 1
+    return f"{stack[: room // 2]}-{logical_id[: room - min(len(stack), room // 2)]}{suffix}"
 
 
 class Stack:
@@ -67,7 +69,9 @@ class Stack:
         parameters: dict[str, str],
         stack_tags: dict[str, str] | None = None,
         account: str = ACCOUNT,
+        neighbours: tuple[Stack, ...] = (),
     ) -> None:
+        self.neighbours = neighbours  # other stacks in the account (their resources' tags)
         self.template = template
         self.stack_name = stack_name
         self.account = account
@@ -374,9 +378,10 @@ class Stack:
         return tags
 
     def resource_at(self, arn: str) -> Resource | None:
-        for resource in self.resources.values():
-            if arn in resource.arns and resource.type not in _ACTS_ON_OTHERS:
-                return resource
+        for stack in (self, *self.neighbours):
+            for resource in stack.resources.values():
+                if arn in resource.arns and resource.type not in _ACTS_ON_OTHERS:
+                    return resource
         return None
 
     def tags_of(self, arn: str) -> dict[str, str]:
@@ -385,6 +390,11 @@ class Stack:
         owner = self.resource_at(arn)
         if owner is not None:
             return owner.tags
+        return self.inherited_tags(arn)
+
+    def inherited_tags(self, arn: str) -> dict[str, str]:
+        """The tags of the REST API or domain name `arn` lies under (a create of a child
+        resource is authorized on the existing parent's tags)."""
         match = re.match(r"(arn:[^:]+:apigateway:[^:]+::/(?:restapis|domainnames)/[^/]+)", arn)
         if match:
             parent = self.resource_at(match.group(1))

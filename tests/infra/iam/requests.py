@@ -17,6 +17,7 @@ from tests.infra.iam.cfn import Resource, Stack, tags_url
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
 HANDLERS = ("create", "read", "update", "delete")
+STAGE_TAG = "stage"  # samconfig.toml's stack tag naming the stage
 
 # The service a role is passed to, by the resource type that passes it.
 PASSED_TO = {
@@ -109,6 +110,13 @@ def _for(action: str, arns: list[str]) -> list[str]:
     return [a for a in arns if ":apigateway:" not in a or "::/tags/" not in a]
 
 
+def _writes_tags(action: str, arn: str) -> bool:
+    verb = action.split(":", 1)[1]
+    if action.startswith("apigateway:"):
+        return "::/tags/" in arn and verb in ("PUT", "DELETE")
+    return verb.startswith(("Tag", "Untag"))
+
+
 def _creates(handler: str, action: str) -> bool:
     verb = action.split(":", 1)[1]
     return handler == "create" and (verb.startswith("Create") or action == "apigateway:POST")
@@ -118,13 +126,18 @@ def _context(
     stack: Stack, resource: Resource, handler: str, action: str, arn: str
 ) -> dict[str, Any]:
     context: dict[str, Any] = {}
-    if resource.tags:
-        for key, value in resource.tags.items():
+    sent = dict(resource.tags)
+    if _writes_tags(action, arn):
+        # After the create (which carries every tag), CloudFormation's handlers send only the
+        # tags that change; the stage tag of a stack never does (samconfig.toml sets it).
+        sent.pop(STAGE_TAG, None)
+    if sent:
+        for key, value in sent.items():
             context[f"aws:RequestTag/{key}"] = value
-        context["aws:TagKeys"] = sorted(resource.tags)
-    if not _creates(handler, action):
-        for key, value in stack.tags_of(arn).items():
-            context[f"aws:ResourceTag/{key}"] = value
+        context["aws:TagKeys"] = sorted(sent)
+    existing = stack.inherited_tags(arn) if _creates(handler, action) else stack.tags_of(arn)
+    for key, value in existing.items():
+        context[f"aws:ResourceTag/{key}"] = value
     p = resource.properties
     boundary = p.get("PermissionsBoundary")
     if resource.type in ("AWS::IAM::RolePolicy", "AWS::IAM::Policy"):

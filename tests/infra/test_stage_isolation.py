@@ -1,0 +1,200 @@
+"""A dev deploy cannot reach prod (issue 20, H1): each stage has its own execution role and
+boundary, and its deploy role may pass only its own. A template deployed as lattice-surgery-dev
+declaring each move the audit listed is evaluated as CloudFormation would run it with dev's
+execution role: at least one request of each such resource is denied, so it cannot be created.
+The roles dev may create are bounded by dev's boundary, which reaches nothing of prod."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.iam.cfn import Stack, tags_url
+from tests.infra.iam.evaluate import allowed, decide, principal
+from tests.infra.iam.requests import requests_for
+from tests.infra.test_iam_evaluated import bootstrap, execution_role, stack_tags, stage_stack
+
+
+@pytest.fixture(scope="module")
+def prod() -> Stack:
+    return stage_stack("prod")
+
+
+def attack(prod: Stack, resources: dict[str, Any]) -> Stack:
+    """`resources` deployed as the dev stack, in an account where prod runs."""
+    template = {"Resources": resources}
+    return Stack(template, "lattice-surgery-dev", {}, stack_tags("dev"), neighbours=(prod,))
+
+
+def _prod(prod: Stack, logical_id: str) -> Any:
+    return prod.resources[logical_id]
+
+
+def h1_moves(prod: Stack) -> dict[str, dict[str, Any]]:
+    api = _prod(prod, "Api").ref
+    function = _prod(prod, "CompileFunction").attributes["Arn"]
+    boundary = "arn:aws:iam::123456789012:policy/lattice-surgery-stage-boundary-prod"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    return {
+        "invoke prod's function from anywhere": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": f"{function}:live",
+                "Action": "lambda:InvokeFunction",
+                "Principal": "*",
+            },
+        },
+        "a policy on prod's function role": {
+            "Type": "AWS::IAM::RolePolicy",
+            "Properties": {
+                "RoleName": _prod(prod, "FunctionRole").name,
+                "PolicyName": "x",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+                },
+            },
+        },
+        "a new stage on prod's API": {
+            "Type": "AWS::ApiGateway::Stage",
+            "Properties": {"RestApiId": api, "StageName": "evil", "DeploymentId": "dep0001"},
+        },
+        "a deployment of prod's API": {
+            "Type": "AWS::ApiGateway::Deployment",
+            "Properties": {"RestApiId": api},
+        },
+        "a web ACL on prod's stage": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": f"arn:aws:apigateway:us-east-1::/restapis/{api}/stages/prod",
+                "WebACLArn": _prod(prod, "ClientRateLimitAcl")
+                .attributes["Arn"]
+                .replace("lattice-surgery-prod", "lattice-surgery-dev"),
+            },
+        },
+        "a function named as prod's": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": "lattice-surgery-prod-evil",
+                "Role": "arn:aws:iam::123456789012:role/lattice-surgery-dev-x",
+                "PackageType": "Image",
+                "Code": {
+                    "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x@sha256:" + "a" * 64
+                },
+            },
+        },
+        "a dev role bounded by prod's boundary": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": "lattice-surgery-dev-evil",
+                "PermissionsBoundary": boundary,
+                "AssumeRolePolicyDocument": trust,
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize("move", list(h1_moves(stage_stack("prod"))))
+def test_a_dev_deploy_cannot_make_the_move(prod: Stack, move: str) -> None:
+    _, dev_role = execution_role("dev")
+    stack = attack(prod, {"Attack": h1_moves(prod)[move]})
+    requests, _ = requests_for(stack, stack.resources["Attack"])
+    assert requests
+    denied = [r for r in requests if not decide(dev_role, r)]
+    assert denied, f"dev's execution role allows every request of: {move}"
+
+
+def _prod_data(prod: Stack) -> list[tuple[str, str]]:
+    bucket = _prod(prod, "ResultsBucket").name
+    table = _prod(prod, "JobsTable").attributes["Arn"]
+    queue = _prod(prod, "JobsQueue").attributes["Arn"]
+    function = _prod(prod, "CompileFunction").attributes["Arn"]
+    return [
+        ("s3:GetObject", f"arn:aws:s3:::{bucket}/results/x"),
+        ("s3:PutObject", f"arn:aws:s3:::{bucket}/results/x"),
+        ("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+        ("dynamodb:PutItem", table),
+        ("dynamodb:GetItem", table),
+        ("sqs:SendMessage", queue),
+        ("sqs:ReceiveMessage", queue),
+        ("lambda:UpdateAlias", f"{function}:live"),
+        ("lambda:InvokeFunction", f"{function}:live"),
+        (
+            "logs:PutLogEvents",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/lattice-surgery-prod:*",
+        ),
+        (
+            "cloudwatch:DescribeAlarms",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:lattice-surgery-prod-api-5xx",
+        ),
+    ]
+
+
+def _boundary(stage: str) -> dict[str, Any]:
+    boot = bootstrap()
+    (policy,) = [
+        r.properties["PolicyDocument"]
+        for r in boot.resources.values()
+        if r.type == "AWS::IAM::ManagedPolicy" and r.name.endswith(f"-{stage}")
+    ]
+    return policy
+
+
+def test_any_role_a_dev_deploy_creates_reaches_nothing_of_prod(prod: Stack) -> None:
+    """Whatever a dev template grants a lattice-surgery-dev-* role (here: everything), dev's
+    boundary is its ceiling: prod's objects, table, queues, alias, logs and alarms stay out."""
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    role = principal(
+        "arn:aws:iam::123456789012:role/lattice-surgery-dev-evil", [everything], _boundary("dev")
+    )
+    reached = [(a, arn) for a, arn in _prod_data(prod) if allowed(role, a, arn)]
+    assert not reached
+    same = principal(
+        "arn:aws:iam::123456789012:role/lattice-surgery-prod-x", [everything], _boundary("prod")
+    )
+    assert all(allowed(same, a, arn) for a, arn in _prod_data(prod))  # the list is reachable
+
+
+def test_no_stage_can_retag_another_stages_api(prod: Stack) -> None:
+    """The stage tag is what scopes API Gateway; the tags resource carries no tag of what it
+    tags, so writing the stage tag is denied outright (it is set once, on create)."""
+    _, dev_role = execution_role("dev")
+    api_arn = f"arn:aws:apigateway:us-east-1::/restapis/{_prod(prod, 'Api').ref}"
+    for action in ("apigateway:PUT", "apigateway:DELETE"):
+        context = {"aws:RequestTag/stage": "dev", "aws:TagKeys": ["stage"]}
+        assert not allowed(dev_role, action, tags_url(api_arn), context)
+    assert allowed(
+        dev_role,
+        "apigateway:PUT",
+        tags_url(api_arn),
+        {"aws:RequestTag/owner": "x", "aws:TagKeys": ["owner"]},
+    )  # other tags: the tags resource cannot be scoped further
+    assert not allowed(dev_role, "apigateway:PATCH", api_arn, {"aws:ResourceTag/stage": "prod"})
+    assert allowed(
+        dev_role,
+        "apigateway:PATCH",
+        api_arn.replace(_prod(prod, "Api").ref, "devapi"),
+        {"aws:ResourceTag/stage": "dev"},
+    )
+
+
+@pytest.mark.parametrize(("stage", "other"), [("dev", "prod"), ("prod", "dev")])
+def test_each_deploy_role_passes_only_its_own_execution_role(stage: str, other: str) -> None:
+    boot = bootstrap()
+    deploy = boot.resources["DeployRoleDev" if stage == "dev" else "DeployRoleProd"]
+    node = principal(
+        deploy.attributes["Arn"], [p["PolicyDocument"] for p in deploy.properties["Policies"]]
+    )
+    own, _ = execution_role(stage)
+    theirs, _ = execution_role(other)
+    context = {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    assert allowed(node, "iam:PassRole", boot.resources[own].attributes["Arn"], context)
+    assert not allowed(node, "iam:PassRole", boot.resources[theirs].attributes["Arn"], context)
+    assert own != theirs
