@@ -476,7 +476,8 @@ def test_the_version_hash_follows_stage_settings() -> None:
 
 
 BOUNDARY = {
-    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${PermissionsBoundaryName}-${Stage}"
+    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}"
+    ":policy/${PermissionsBoundaryName}-${Stage}"
 }
 
 
