@@ -46,7 +46,7 @@ OUTPUTS = {
     "DeployRoleArnDev",
     "DeployRoleArnProd",
     "StagePermissionsBoundaryName",
-    "BudgetAlertsTopicArn",
+    "AlertsTopicArn",
 }
 
 
@@ -527,11 +527,25 @@ def test_a_budget_alerts_on_the_monthly_bill() -> None:
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in budget["NotificationsWithSubscribers"]:
         assert notification["Subscribers"] == [
-            {"SubscriptionType": "SNS", "Address": {"Ref": "BudgetAlertsTopic"}}
+            {"SubscriptionType": "SNS", "Address": {"Ref": "AlertsTopic"}}
         ]
-    (statement,) = resources["BudgetAlertsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    (statement,) = resources["AlertsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # Budgets and CloudWatch alarms both publish: so the topic has no AWS managed key (which
+    # neither may use) and its policy admits both, from this account only.
+    assert statement["Principal"] == {
+        "Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"]
+    }
     assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    topic = resources["AlertsTopic"]["Properties"]
+    assert "KmsMasterKeyId" not in topic
+    assert topic["TopicName"] == {"Ref": "AlertsTopicName"}
+    assert (
+        load(BOOTSTRAP)["Parameters"]["AlertsTopicName"]["Default"]
+        == load(TEMPLATE)["Parameters"]["AlertsTopicName"]["Default"]
+    )
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])

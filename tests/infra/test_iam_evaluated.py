@@ -90,6 +90,7 @@ NOT_NEEDED: dict[str, str] = {
     "s3:*BucketMetadata*": "MetadataTableConfiguration: none",
     "s3:PutObjectAcl": "a bucket's metadata table / logging target: none",
     "s3:DeleteObject": "a bucket's metadata table: none",
+    "cloudwatch:*Tag*": "dashboards take no tags (no dashboard type for these actions)",
     "iam:PassRole": "a role for S3 replication or an API import: none (PassRole is tested apart)",
     "s3:DeleteBucket?*": "API names (e.g. DeleteBucketCors), not IAM actions",
     "s3:PutBucketReplication": "API name of s3:PutReplicationConfiguration, not an IAM action",
