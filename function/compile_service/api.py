@@ -158,8 +158,9 @@ def submit_job() -> Response[str]:
     # Lowering runs here, in the API's time budget; compiling runs in the worker's.
     submit_limits = dataclasses.replace(job_limits, compile_seconds=limits.compile_seconds)
     job = lifecycle.submit(
-        request.circuit, request.litinski_transform, request.precision, submit_limits, backend
-    )
+        request.circuit, request.litinski_transform, request.precision, submit_limits, backend,
+        client=app.current_event.request_context.identity.source_ip,
+    )  # fmt: skip
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK
     path = _job_path(job.id)

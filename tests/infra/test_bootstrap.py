@@ -45,6 +45,7 @@ OUTPUTS = {
     "ProdStage",
     "DeployRoleArnDev",
     "DeployRoleArnProd",
+    "RollbackRoleArnProd",
     "StagePermissionsBoundaryName",
     "AlertsTopicArn",
 }

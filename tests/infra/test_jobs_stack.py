@@ -170,8 +170,10 @@ def test_the_api_function_may_read_and_store_results_and_queue_jobs_only(stage: 
         "s3:ListBucket",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",  # the per-client hourly job counters
         "sqs:SendMessage",
     }
+    assert granted["dynamodb:UpdateItem"] == [{"Fn::GetAtt": ["JobsTable", "Arn"]}]
     assert granted["sqs:SendMessage"] == [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]
     assert granted["dynamodb:PutItem"] == [{"Fn::GetAtt": ["JobsTable", "Arn"]}]
     for resource in granted["s3:PutObject"]:

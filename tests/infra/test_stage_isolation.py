@@ -198,3 +198,47 @@ def test_each_deploy_role_passes_only_its_own_execution_role(stage: str, other: 
     assert allowed(node, "iam:PassRole", boot.resources[own].attributes["Arn"], context)
     assert not allowed(node, "iam:PassRole", boot.resources[theirs].attributes["Arn"], context)
     assert own != theirs
+
+
+def test_the_rollback_role_moves_prods_alias_and_nothing_else(prod: Stack) -> None:
+    """Item 8: a least-privilege operator role. It may read prod, move prod's alias and stop a
+    CodeDeploy shift; it may not change code, roles or the dev stage."""
+    boot = bootstrap()
+    role = boot.resources["RollbackRoleProd"]
+    node = principal(
+        role.attributes["Arn"], [p["PolicyDocument"] for p in role.properties["Policies"]]
+    )
+    function = _prod(prod, "CompileFunction").attributes["Arn"]
+    group = _prod(prod, "CompileFunctionDeploymentGroup").arns[0]
+    may = [
+        ("lambda:UpdateAlias", f"{function}:live"),
+        ("lambda:GetAlias", f"{function}:live"),
+        ("lambda:ListVersionsByFunction", function),
+        ("codedeploy:StopDeployment", "*"),
+        ("codedeploy:ListDeployments", group),
+        (
+            "cloudformation:DescribeStacks",
+            boot.pseudo["AWS::StackId"].replace(
+                "lattice-surgery-bootstrap", "lattice-surgery-prod"
+            ),
+        ),
+    ]
+    for action, arn in may:
+        assert allowed(node, action, arn), (action, arn)
+    dev_function = function.replace("lattice-surgery-prod", "lattice-surgery-dev")
+    may_not = [
+        ("lambda:UpdateAlias", f"{dev_function}:live"),
+        ("lambda:UpdateFunctionCode", function),
+        ("lambda:PublishVersion", function),
+        ("iam:PassRole", _prod(prod, "FunctionRole").attributes["Arn"]),
+        (
+            "cloudformation:ExecuteChangeSet",
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/lattice-surgery-prod/0",
+        ),
+    ]
+    for action, arn in may_not:
+        assert not allowed(node, action, arn), (action, arn)
+    (trust, *_) = role.properties["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
+        "repo:latticesurgery-com/lattice-surgery-service:environment:prod:ref:refs/heads/main"
+    )

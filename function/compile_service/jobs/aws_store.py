@@ -148,6 +148,17 @@ class DynamoJobs:
         # TTL deletes within days, not at once: an item past its time is already gone for us.
         return None if record.expires_at < time.time() else record
 
+    def count(self, counter: str, expires_at: int) -> int:
+        """An item {id: counter, submissions, expires_at (TTL)}, added to atomically."""
+        answer = client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"id": {"S": counter}},
+            UpdateExpression="ADD submissions :one SET expires_at = :expires",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["submissions"]["N"])
+
     def put(self, record: JobRecord, expected_version: int | None) -> bool:
         written = next_version(record, expected_version)
         item = {
