@@ -49,3 +49,20 @@ def test_other_s3_errors_still_raise(s3: Stubber) -> None:
     s3.add_client_error("head_object", service_error_code="SlowDown", http_status_code=503)
     with pytest.raises(Exception, match="SlowDown"):
         results.meta("k" * 64)
+
+
+def test_a_result_cache_miss_under_403_compiles_without_an_error_log(
+    s3: Stubber, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The cache's miss path (B1): before, every miss logged ERROR with a traceback."""
+    from compile_service import service
+    from compile_service.cache import ResultCache
+    from compile_service.settings import load_limits
+
+    source = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\nt q[1];\n'
+    prepared = service.prepare(source, True, load_limits())
+    cache = ResultCache(aws_store.S3Results("lattice-surgery-dev-results-123456789012-us-east-1"))
+    s3.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+    with caplog.at_level(logging.INFO):
+        assert cache.get(prepared) is None
+    assert not any(r.levelno >= logging.ERROR or r.exc_info for r in caplog.records)
