@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import BOOTSTRAP, load, transformed
+from tests.infra.conftest import BOOTSTRAP, IMAGE, load, transformed
 from tests.infra.iam.cfn import Stack
 from tests.infra.iam.evaluate import allowed, decide, principal
 from tests.infra.iam.requests import Request, stack_requests
@@ -149,7 +149,7 @@ def stage_stack(stage: str, extra: tuple[tuple[str, str], ...] = ()) -> Stack:
     return Stack(
         transformed(stage, **dict(extra)),
         f"lattice-surgery-{stage}",
-        {"Stage": stage, **dict(extra)},
+        {"Stage": stage, "ImageUri": IMAGE, **dict(extra)},
         stack_tags(stage),
     )
 
@@ -210,3 +210,20 @@ def test_every_not_needed_entry_still_applies() -> None:
             p for p in NOT_NEEDED for a in actions if fnmatch.fnmatchcase(a.lower(), p.lower())
         }
     assert set(NOT_NEEDED) - used == set()
+
+
+def test_a_prod_account_deploys_images_of_the_dev_account() -> None:
+    """One account per stage: the prod account's execution role (bootstrapped with
+    AccountStages=prod) allows every handler request of prod's stack whose image lives in the
+    dev account's repository, and has no dev role to pass."""
+    repository = "arn:aws:ecr:us-east-1:210987654321:repository/lattice-surgery"
+    boot = bootstrap(AccountStages="prod", ImageRepositoryArn=repository)
+    assert "DeployRoleDev" not in boot.resources
+    assert "CloudFormationExecutionRoleDev" not in boot.resources
+    _, node = execution_role("prod", boot)
+    image = "210987654321.dkr.ecr.us-east-1.amazonaws.com/lattice-surgery@sha256:" + "cd" * 32
+    requests, _ = stack_requests(stage_stack("prod", (("ImageUri", image),)))
+    pulls = [r for r in requests if r.action == "ecr:BatchGetImage"]
+    assert pulls and {r.arn for r in pulls} == {repository}
+    denied = [r for r in requests if not decide(node, r) and not _not_needed(r.action)]
+    assert not denied, _report(denied)

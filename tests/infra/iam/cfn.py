@@ -29,6 +29,7 @@ _NAME_PROPERTY = {
     "AWS::ApiGateway::DomainName": "DomainName",
     "AWS::CodeDeploy::Application": "ApplicationName",
     "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
+    "AWS::ECR::Repository": "RepositoryName",
     "AWS::Budgets::Budget": None,
 }
 

@@ -53,6 +53,17 @@ def _schema(resource_type: str) -> dict[str, Any]:
     return json.loads((SCHEMAS / "resources" / f"{digest}.json").read_text())
 
 
+# Permissions a handler needs that its schema leaves out: Lambda reads an image function's image
+# with the caller's permissions on create and code update ("Amazon ECR permissions" in Lambda's
+# container image guide), which the Lambda::Function schema does not list.
+EXTRA = {
+    "AWS::Lambda::Function": {
+        "create": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "update": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+    }
+}
+
+
 def handler_permissions(resource: Resource) -> dict[str, list[str]]:
     """Handler -> permissions, the tagging permissions added to every handler of a taggable
     resource that carries tags (the stack's own tags reach every one)."""
@@ -62,8 +73,13 @@ def handler_permissions(resource: Resource) -> dict[str, list[str]]:
     tag_actions = (
         tagging.get("permissions", []) if tagging.get("taggable") and resource.tags else []
     )
+    extra = (
+        EXTRA.get(resource.type, {}) if resource.properties.get("PackageType") == "Image" else {}
+    )
     return {
-        name: list(dict.fromkeys(handlers[name].get("permissions", []) + tag_actions))
+        name: list(
+            dict.fromkeys(handlers[name].get("permissions", []) + extra.get(name, []) + tag_actions)
+        )
         for name in HANDLERS
         if name in handlers
     }
