@@ -46,3 +46,13 @@ def test_a_client_over_its_hourly_jobs_gets_429(jobs, monkeypatch: pytest.Monkey
     assert submit_from("203.0.113.7", circuit(0))["statusCode"] == 202
     assert submit_from("198.51.100.2", circuit(LIMIT))["statusCode"] == 202
     assert jobs.job_count() == LIMIT + 1
+
+
+def test_without_a_configured_limit_nothing_is_counted(jobs) -> None:  # noqa: F811
+    """lsctl serve and the tests set no LSC_JOB_CLIENT_HOURLY: no limit, no counter records."""
+    from compile_service.jobs import lifecycle
+
+    assert lifecycle.CLIENT_JOBS_PER_HOUR is None
+    for n in range(8):
+        assert submit_from("203.0.113.7", circuit(n))["statusCode"] == 202
+    assert jobs.job_count() == 8
