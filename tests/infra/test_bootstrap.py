@@ -571,3 +571,17 @@ def test_an_account_holding_one_stage_has_only_its_roles(endpoint: str, stage: s
         role = found["CloudFormationExecutionRoleArnProd"].split("/")[-1]
         pulls = [s for s in inline_statements(iam, role) if s.get("Sid") == "PullTheImageForLambda"]
         assert [s["Resource"] for s in pulls] == [other]
+
+
+def test_the_two_stage_blocks_differ_only_in_the_stage() -> None:
+    """CloudFormation has no loop this repository's tools all read: each stage's boundary and
+    execution role are written out, and must stay the same but for the stage."""
+    resources = load(BOOTSTRAP)["Resources"]
+    for kind in ("StageRolesBoundary", "CloudFormationExecutionRole"):
+        dev = json.dumps(resources[f"{kind}Dev"], sort_keys=True)
+        as_prod = (
+            dev.replace("DevStage", "ProdStage")
+            .replace("StageRolesBoundaryDev", "StageRolesBoundaryProd")
+            .replace("HasDevStage", "HasProdStage")
+        )
+        assert json.loads(as_prod) == resources[f"{kind}Prod"], kind
