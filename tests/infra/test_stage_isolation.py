@@ -200,9 +200,16 @@ def test_each_deploy_role_passes_only_its_own_execution_role(stage: str, other: 
     assert own != theirs
 
 
-def test_the_rollback_role_moves_prods_alias_and_nothing_else(prod: Stack) -> None:
-    """Item 8: a least-privilege operator role. It may read prod, move prod's alias and stop a
-    CodeDeploy shift; it may not change code, roles or the dev stage."""
+STACKS = "arn:aws:cloudformation:us-east-1:123456789012:stack"
+TRANSFORM = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31"
+REPOSITORY = "arn:aws:ecr:us-east-1:123456789012:repository/lattice-surgery"
+
+
+def test_the_rollback_role_changes_prods_image_or_alias_and_nothing_else(prod: Stack) -> None:
+    """Item 8: a least-privilege operator role. It may change prod's image by a change set run
+    with the stack's own role (`lsctl rollback`), find the images prod ran, move prod's alias and
+    stop a CodeDeploy shift; it may not push images, change code directly, pass roles, or touch
+    the dev stage."""
     boot = bootstrap()
     role = boot.resources["RollbackRoleProd"]
     node = principal(
@@ -216,12 +223,11 @@ def test_the_rollback_role_moves_prods_alias_and_nothing_else(prod: Stack) -> No
         ("lambda:ListVersionsByFunction", function),
         ("codedeploy:StopDeployment", "*"),
         ("codedeploy:ListDeployments", group),
-        (
-            "cloudformation:DescribeStacks",
-            boot.pseudo["AWS::StackId"].replace(
-                "lattice-surgery-bootstrap", "lattice-surgery-prod"
-            ),
-        ),
+        ("cloudformation:DescribeStacks", f"{STACKS}/lattice-surgery-prod/0"),
+        ("cloudformation:CreateChangeSet", f"{STACKS}/lattice-surgery-prod/0"),
+        ("cloudformation:ExecuteChangeSet", f"{STACKS}/lattice-surgery-prod/0"),
+        ("cloudformation:CreateChangeSet", TRANSFORM),
+        ("ecr:DescribeImages", REPOSITORY),
     ]
     for action, arn in may:
         assert allowed(node, action, arn), (action, arn)
@@ -231,10 +237,11 @@ def test_the_rollback_role_moves_prods_alias_and_nothing_else(prod: Stack) -> No
         ("lambda:UpdateFunctionCode", function),
         ("lambda:PublishVersion", function),
         ("iam:PassRole", _prod(prod, "FunctionRole").attributes["Arn"]),
-        (
-            "cloudformation:ExecuteChangeSet",
-            "arn:aws:cloudformation:us-east-1:123456789012:stack/lattice-surgery-prod/0",
-        ),
+        ("iam:PassRole", boot.resources["CloudFormationExecutionRoleProd"].attributes["Arn"]),
+        ("cloudformation:ExecuteChangeSet", f"{STACKS}/lattice-surgery-dev/0"),
+        ("cloudformation:DeleteStack", f"{STACKS}/lattice-surgery-prod/0"),
+        ("ecr:PutImage", REPOSITORY),
+        ("ecr:InitiateLayerUpload", REPOSITORY),
     ]
     for action, arn in may_not:
         assert not allowed(node, action, arn), (action, arn)
