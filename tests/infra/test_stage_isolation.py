@@ -31,6 +31,9 @@ def _prod(prod: Stack, logical_id: str) -> Any:
     return prod.resources[logical_id]
 
 
+PROD_ZONE = "Z0123456789ABCDEFGHIJ"
+
+
 def h1_moves(prod: Stack) -> dict[str, dict[str, Any]]:
     api = _prod(prod, "Api").ref
     function = _prod(prod, "CompileFunction").attributes["Arn"]
@@ -87,6 +90,15 @@ def h1_moves(prod: Stack) -> dict[str, dict[str, Any]]:
                 },
             },
         },
+        "DNS records in prod's hosted zone": {
+            "Type": "AWS::Route53::RecordSet",
+            "Properties": {
+                "HostedZoneId": PROD_ZONE,
+                "Name": "api.latticesurgery.com",
+                "Type": "A",
+                "AliasTarget": {"DNSName": "evil.example.com", "HostedZoneId": "Z1"},
+            },
+        },
         "a dev role bounded by prod's boundary": {
             "Type": "AWS::IAM::Role",
             "Properties": {
@@ -100,7 +112,8 @@ def h1_moves(prod: Stack) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("move", list(h1_moves(stage_stack("prod"))))
 def test_a_dev_deploy_cannot_make_the_move(prod: Stack, move: str) -> None:
-    _, dev_role = execution_role("dev")
+    # an account where prod has a custom domain in its zone, and dev none
+    _, dev_role = execution_role("dev", bootstrap(ProdHostedZoneId=PROD_ZONE))
     stack = attack(prod, {"Attack": h1_moves(prod)[move]})
     requests, _ = requests_for(stack, stack.resources["Attack"])
     assert requests
