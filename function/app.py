@@ -12,6 +12,7 @@ gc.disable()
 from typing import Any  # noqa: E402
 
 from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
+from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: E402
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled  # noqa: E402
 from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
 
@@ -31,7 +32,25 @@ warnings.filterwarnings("ignore", "No application metrics to publish", UserWarni
 @metrics.log_metrics(capture_cold_start_metric=not METRICS_DISABLED)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        return app.resolve(event, context)
+        response = app.resolve(event, context)
+        count_server_error(response, context)
+        return response
     finally:
         if METRICS_DISABLED:  # Powertools keeps them (and prints every 100th) unless it prints
             metrics.clear_metrics()
+
+
+def count_server_error(response: dict[str, Any], context: LambdaContext) -> None:
+    """A 500 the handler answered (an unexpected exception) as metric ServerErrors of this
+    version: Lambda's Errors metric never sees it, and the canary's alarm watches this one
+    (template.yml, NewVersionServerErrorsAlarm)."""
+    if response.get("statusCode") != 500 or METRICS_DISABLED:
+        return
+    with single_metric(
+        name="ServerErrors",
+        unit=MetricUnit.Count,
+        value=1,
+        namespace="LatticeSurgery",
+        default_dimensions={"FunctionVersion": context.function_version},
+    ):
+        pass

@@ -165,6 +165,7 @@ def submit_job() -> Response[str]:
         submit_limits,
         backend,
         request.assumptions(),
+        client=app.current_event.request_context.identity.source_ip,
     )
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK

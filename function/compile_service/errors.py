@@ -86,6 +86,13 @@ class JobNotFound(ServiceError):
     code = "job_not_found"
 
 
+class TooManyJobs(ServiceError):
+    """This client submitted its hourly share of new jobs (each may hold a worker 15 minutes)."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
 class JobNotFinished(ServiceError):
     """The job's result was asked for before the job succeeded."""
 

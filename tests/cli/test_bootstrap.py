@@ -27,6 +27,7 @@ Parameters:
   ProdStage: {Type: String, Default: prod}
   CreateGitHubOidcProvider: {Type: String, AllowedValues: ["true", "false"], Default: "true"}
   ImagesToKeep: {Type: Number, Default: 20}
+  ManageApiGatewayLogsRole: {Type: String, AllowedValues: ["true", "false"], Default: "false"}
 Resources:
   Repository:
     Type: AWS::ECR::Repository
@@ -65,6 +66,7 @@ Outputs:
   DeployRoleArnProd: {Value: !GetAtt DeployRoleProd.Arn}
   OidcChoice: {Value: !Ref CreateGitHubOidcProvider}
   Keep: {Value: !Ref ImagesToKeep}
+  ApiLogsChoice: {Value: !Ref ManageApiGatewayLogsRole}
 """
 
 
@@ -171,8 +173,11 @@ def test_no_updates_to_perform_is_not_a_failure(lsctl, template, monkeypatch, aw
         },
     )
     monkeypatch.setattr(session, "client", lambda service, region=None: cfn)
-    with stub:
-        result = run_bootstrap(lsctl, template, "--no-create-oidc-provider")
+    with stub:  # both account-wide choices given: no IAM or API Gateway call to stub
+        result = run_bootstrap(
+            lsctl, template, "--no-create-oidc-provider",
+            "--parameter", "ManageApiGatewayLogsRole=false",
+        )  # fmt: skip
         stub.assert_no_pending_responses()
     assert result.code == 0, result.text
     assert "is up to date: no updates to perform" in result.out
@@ -193,7 +198,7 @@ def test_the_repository_bootstrap_template_on_moto(lsctl, aws):
     found = outputs(aws("cloudformation"))
     assert "  parameter DevStage=dev" in result.out and "  parameter ProdStage=prod" in result.out
     assert "  parameter CreateGitHubOidcProvider=true" in result.out
-    for key in ("RepositoryUri", "ArtifactsBucket", "CloudFormationExecutionRoleArn"):
+    for key in ("RepositoryUri", "ArtifactsBucket", "CloudFormationExecutionRoleArnDev"):
         assert f"  {key}={found[key]}" in result.out
     assert f"    AWS_ROLE_ARN={found['DeployRoleArnProd']}" in result.out
     assert f"    ECR_REPOSITORY={found['RepositoryUri']}" in result.out
@@ -205,3 +210,31 @@ def test_the_repository_bootstrap_template_on_moto(lsctl, aws):
     wrong = lsctl("bootstrap", "--github-org", "o", "--github-repo", "r", "--stages", "dev")
     assert wrong.code == 1
     assert "pass --stages with 2 names" in wrong.err
+
+
+def test_a_missing_api_gateway_logs_role_is_created(lsctl, aws, template):
+    """A new account has no API Gateway CloudWatch Logs role (GetAccount names none), without
+    which the stage's access logs fail its create: bootstrap sets it, and keeps that choice."""
+    assert not aws("apigateway").get_account().get("cloudwatchRoleArn")
+    result = run_bootstrap(lsctl, template, "--no-create-oidc-provider")
+    assert result.code == 0, result.text
+    assert "API Gateway has no CloudWatch Logs role in this region" in result.out
+    assert "  parameter ManageApiGatewayLogsRole=true" in result.out
+    assert outputs(aws("cloudformation"))["ApiLogsChoice"] == "true"
+    again = run_bootstrap(lsctl, template, "--no-create-oidc-provider")
+    assert "keeping ManageApiGatewayLogsRole=true of the existing stack" in again.out
+
+
+def test_an_existing_api_gateway_logs_role_is_left_alone(lsctl, aws, template):
+    role = "arn:aws:iam::123456789012:role/someone-elses-apigateway-logs"
+    aws("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+    )
+    result = run_bootstrap(lsctl, template, "--no-create-oidc-provider")
+    assert result.code == 0, result.text
+    assert "API Gateway already has a CloudWatch Logs role in this region" in result.out
+    assert outputs(aws("cloudformation"))["ApiLogsChoice"] == "false"
+    forced = run_bootstrap(
+        lsctl, template, "--no-create-oidc-provider", "--parameter", "ManageApiGatewayLogsRole=true"
+    )
+    assert forced.code == 0 and "ManageApiGatewayLogsRole=true" in forced.out

@@ -29,9 +29,13 @@ OUTPUTS = {
     "AliasArn": "arn:aws:lambda:us-east-1:123456789012:function:lattice-surgery-dev-Function:live",
 }
 EXECUTION_ROLE = "arn:aws:iam::123456789012:role/lattice-surgery-bootstrap-CfnExecution"
-BOOTSTRAP_OUTPUTS = {
+PROD_EXECUTION_ROLE = "arn:aws:iam::123456789012:role/lattice-surgery-bootstrap-CfnExecutionProd"
+BOOTSTRAP_OUTPUTS = {  # each stage its own execution role (bootstrap.yml)
     "ArtifactsBucket": "artifacts-bucket",
-    "CloudFormationExecutionRoleArn": EXECUTION_ROLE,
+    "DevStage": "dev",
+    "ProdStage": "prod",
+    "CloudFormationExecutionRoleArnDev": EXECUTION_ROLE,
+    "CloudFormationExecutionRoleArnProd": PROD_EXECUTION_ROLE,
 }
 SAMCONFIG = """\
 version = 0.1
@@ -195,6 +199,24 @@ def test_deploy_runs_sam_with_the_stage_config_and_the_image(lsctl, aws, fake_sa
     assert f"deployed {IMAGE} to stack lattice-surgery-dev" in result.out
     for key, value in OUTPUTS.items():
         assert f"  {key}={value}" in result.out
+
+
+def test_each_stage_deploys_with_its_own_execution_role(lsctl, aws, fake_sam, tmp_path):
+    """A dev deploy must never pass prod's execution role (nor could its deploy role)."""
+    config = tmp_path / "samconfig.toml"
+    config.write_text(
+        SAMCONFIG.replace(
+            's3_bucket = "prod-artifacts"\nrole_arn = "arn:aws:iam::123456789012:role/prod-cfn"\n',
+            "",
+        )
+    )
+    cfn = aws("cloudformation")
+    create_stack(cfn, "lattice-surgery-bootstrap", BOOTSTRAP_OUTPUTS)
+    create_stack(cfn, "lattice-surgery-prod", OUTPUTS)
+    result = deploy(lsctl, fake_sam, config, stage="prod")
+    assert result.code == 0, result.text
+    args = fake_sam.args()
+    assert args[args.index("--role-arn") + 1] == PROD_EXECUTION_ROLE
 
 
 def test_settings_in_samconfig_are_not_overridden(lsctl, aws, fake_sam, samconfig):

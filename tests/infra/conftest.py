@@ -39,6 +39,7 @@ HANDLER_ENV = {
     "LSC_JOB_MAX_QUBITS",
     "LSC_JOB_MAX_GATES",
     "LSC_JOB_WORKER_MEMORY_MB",
+    "LSC_JOB_CLIENT_HOURLY",
 }
 # Every variable the job worker (function/worker.py) reads from the stack.
 WORKER_ENV = {

@@ -39,11 +39,15 @@ OUTPUTS = {
     "RepositoryUri",
     "RepositoryName",
     "ArtifactsBucket",
-    "CloudFormationExecutionRoleArn",
+    "CloudFormationExecutionRoleArnDev",
+    "CloudFormationExecutionRoleArnProd",
+    "DevStage",
+    "ProdStage",
     "DeployRoleArnDev",
     "DeployRoleArnProd",
+    "RollbackRoleArnProd",
     "StagePermissionsBoundaryName",
-    "BudgetAlertsTopicArn",
+    "AlertsTopicArn",
 }
 
 
@@ -241,7 +245,9 @@ def test_repository_settings_moto_drops_are_in_the_template() -> None:
     assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
     for rule in lifecycle_rules():
         assert rule["action"] == {"type": "expire"}
-    (statement,) = repository["RepositoryPolicyText"]["Statement"]
+    statement, *other_accounts = repository["RepositoryPolicyText"]["Statement"]
+    # the others: only with PullAccountIds (one account per stage)
+    assert all(s["Fn::If"][0] == "HasPullAccounts" for s in other_accounts)
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert sorted(statement["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     source = statement["Condition"]["StringLike"]["aws:sourceArn"]["Fn::Sub"]
@@ -297,7 +303,8 @@ def test_deploy_role_trusts_only_that_github_environment(
     (statement,) = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {"Federated": OIDC_ARN}
-    subject = f"repo:{ORG}/{REPO_NAME}:environment:{stage}"
+    # GitHub's subject template ["repo", "context", "ref"]: this environment, on main only
+    subject = f"repo:{ORG}/{REPO_NAME}:environment:{stage}:ref:refs/heads/main"
     assert statement["Condition"] == {  # exact match on both claims, no ForAllValues or wildcards
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
@@ -326,7 +333,8 @@ def test_deploy_role_may_push_one_repository_change_one_stack_pass_one_role(
             assert "*" not in action
             by_action.setdefault(action, set()).update(as_list(statement["Resource"]))
     assert by_action.pop("ecr:GetAuthorizationToken") == {"*"}  # no resource-level permission
-    assert by_action.pop("iam:PassRole") == {values["CloudFormationExecutionRoleArn"]}
+    own = values[f"CloudFormationExecutionRoleArn{output.removeprefix('DeployRoleArn')}"]
+    assert by_action.pop("iam:PassRole") == {own}  # its own stage's execution role only
     assert by_action["ecr:PutImage"] == {repository_arn}
     stack_arn = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/lattice-surgery-{stage}/*"
     assert by_action["cloudformation:ExecuteChangeSet"] == {stack_arn}
@@ -345,42 +353,57 @@ def test_deploy_role_may_push_one_repository_change_one_stack_pass_one_role(
     )
 
 
-def test_execution_role_is_scoped_to_the_stage_stacks(
-    created: tuple[Account, dict[str, Any]],
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_execution_role_is_scoped_to_its_stage_stack(
+    created: tuple[Account, dict[str, Any]], stage: str
 ) -> None:
     account, stack = created
     iam = account.client("iam")
-    name = outputs(stack)["CloudFormationExecutionRoleArn"].split("/")[-1]
+    suffix = stage.capitalize()
+    name = outputs(stack)[f"CloudFormationExecutionRoleArn{suffix}"].split("/")[-1]
     role = iam.get_role(RoleName=name)["Role"]
     (trust,) = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
     assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
     unscoped_ok = {  # actions without resource-level permissions
         "logs:DescribeLogGroups",
         "logs:DescribeResourcePolicies",
-        "cloudwatch:DescribeAlarms",
         "route53:ListHostedZones",
+        "logs:DescribeIndexPolicies",
+        "codedeploy:StopDeployment",
     }
     for statement in inline_statements(iam, name):
         assert "NotAction" not in statement and "NotResource" not in statement
+        if statement["Effect"] == "Deny":
+            continue
         for action in as_list(statement["Action"]):
             assert "*" not in action
             if as_list(statement["Resource"]) == ["*"]:
                 # CreateEventSourceMapping has no resource type: scoped by its function instead.
                 scoped = "lambda:FunctionArn" in statement.get("Condition", {}).get("ArnLike", {})
                 assert action in unscoped_ok or scoped, action
-        for resource in as_list(statement["Resource"]):
+        # moto leaves an AWS::NoValue list item as null (CloudFormation drops it): the hosted
+        # zone of a stage that has none
+        for resource in (r for r in as_list(statement["Resource"]) if r is not None):
             if resource.startswith("arn:aws:iam::"):
-                assert (
-                    ":role/lattice-surgery-dev-" in resource
-                    or ":role/lattice-surgery-prod-" in resource
-                )
+                assert f":role/lattice-surgery-{stage}-" in resource
             if resource.startswith("arn:aws:lambda:") and ":event-source-mapping:" in resource:
-                assert "lambda:FunctionArn" in statement["Condition"]["ArnLike"]
-            elif resource.startswith("arn:aws:lambda:"):
-                assert (
-                    ":function:lattice-surgery-dev" in resource
-                    or ":function:lattice-surgery-prod" in resource
+                # tag actions carry no lambda:FunctionArn (tests/infra/test_iam_evaluated.py)
+                tags = {"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"}
+                assert set(as_list(statement["Action"])) <= tags or (
+                    "lambda:FunctionArn" in statement["Condition"]["ArnLike"]
                 )
+            elif resource.startswith("arn:aws:lambda:"):
+                assert re.search(f":function:lattice-surgery-{stage}($|:|-)", resource), resource
+            elif resource.startswith(("arn:aws:logs:", "arn:aws:sqs:", "arn:aws:dynamodb:")):
+                assert f"lattice-surgery-{stage}" in resource, resource
+            elif resource.startswith("arn:aws:apigateway:") and "/tags/" not in resource:
+                # API Gateway names by id: scoped by the stage tag or the stage's name
+                tagged = statement.get("Condition", {}).get("StringEquals", {})
+                assert (
+                    tagged.get("aws:ResourceTag/stage") == stage
+                    or tagged.get("aws:RequestTag/stage") == stage
+                    or resource.endswith(f"/stages/{stage}")
+                ), resource
 
 
 LAYER_UPLOAD = {
@@ -415,8 +438,8 @@ ROLE_WRITES = (
 )
 
 
-def _execution_statements() -> list[dict[str, Any]]:
-    role = load(BOOTSTRAP)["Resources"]["CloudFormationExecutionRole"]["Properties"]
+def _execution_statements(suffix: str) -> list[dict[str, Any]]:
+    role = load(BOOTSTRAP)["Resources"][f"CloudFormationExecutionRole{suffix}"]["Properties"]
     return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
 
 
@@ -424,17 +447,19 @@ def _grants(statement: dict[str, Any], action: str) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement["Action"]))
 
 
-def test_execution_role_writes_roles_only_with_the_boundary() -> None:
+@pytest.mark.parametrize("suffix", ["Dev", "Prod"])
+def test_execution_role_writes_roles_only_with_the_boundary(suffix: str) -> None:
     """Whoever can deploy a stage can make the execution role create a role for Lambda: without a
     boundary, that role could hold any policy (account admin). Every grant of a role-writing
-    action requires StageRolesBoundary, and removing a boundary is never granted."""
-    statements = _execution_statements()
+    action requires the stage's own boundary, and removing a boundary is never granted."""
+    statements = _execution_statements(suffix)
     for action in ROLE_WRITES:
         granting = [s for s in statements if _grants(s, action)]
         assert granting, action
         for statement in granting:
             condition = statement.get("Condition", {}).get("StringEquals", {})
-            assert condition.get("iam:PermissionsBoundary") == {"Ref": "StageRolesBoundary"}, (
+            boundary = {"Ref": f"StageRolesBoundary{suffix}"}
+            assert condition.get("iam:PermissionsBoundary") == boundary, (
                 f"{statement.get('Sid')} grants {action} without the boundary"
             )
     for action in (
@@ -449,11 +474,13 @@ def test_execution_role_writes_roles_only_with_the_boundary() -> None:
         assert not any(_grants(s, action) for s in statements), action
 
 
-def test_the_boundary_allows_no_iam_and_nothing_outside_the_service() -> None:
+@pytest.mark.parametrize(("suffix", "stage"), [("Dev", "DevStage"), ("Prod", "ProdStage")])
+def test_the_boundary_allows_no_iam_and_nothing_outside_the_stage(suffix: str, stage: str) -> None:
     resources = load(BOOTSTRAP)["Resources"]
-    boundary = resources["StageRolesBoundary"]
+    boundary = resources[f"StageRolesBoundary{suffix}"]
     assert boundary["Type"] == "AWS::IAM::ManagedPolicy"
-    assert boundary["Properties"]["ManagedPolicyName"] == {"Ref": "StageBoundaryName"}
+    name = {"Fn::Sub": f"${{StageBoundaryName}}-${{{stage}}}"}
+    assert boundary["Properties"]["ManagedPolicyName"] == name
     for statement in boundary["Properties"]["PolicyDocument"]["Statement"]:
         assert statement["Effect"] == "Allow"
         assert "NotAction" not in statement and "NotResource" not in statement
@@ -464,7 +491,7 @@ def test_the_boundary_allows_no_iam_and_nothing_outside_the_service() -> None:
             if resource == "*":  # only X-Ray, whose actions have no resource-level scope
                 assert {a.split(":")[0] for a in as_list(statement["Action"])} == {"xray"}
             else:
-                assert "lattice-surgery-" in resource["Fn::Sub"], resource
+                assert f"lattice-surgery-${{{stage}}}" in resource["Fn::Sub"], resource
 
 
 def test_the_boundary_name_is_the_one_template_yml_sets(
@@ -477,9 +504,12 @@ def test_the_boundary_name_is_the_one_template_yml_sets(
         == template_parameters["PermissionsBoundaryName"]["Default"]
     )
     account, stack = created
-    name = outputs(stack)["StagePermissionsBoundaryName"]
-    arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}"
-    assert account.client("iam").get_policy(PolicyArn=arn)["Policy"]["PolicyName"] == name
+    prefix = outputs(stack)["StagePermissionsBoundaryName"]
+    for stage in ("dev", "prod"):  # template.yml's boundary: <PermissionsBoundaryName>-<Stage>
+        name = f"{prefix}-{stage}"
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/{name}"
+        assert account.client("iam").get_policy(PolicyArn=arn)["Policy"]["PolicyName"] == name
+    assert "${PermissionsBoundaryName}-${Stage}" in TEMPLATE.read_text()
 
 
 def test_the_api_gateway_logs_role_is_opt_in() -> None:
@@ -500,8 +530,62 @@ def test_a_budget_alerts_on_the_monthly_bill() -> None:
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in budget["NotificationsWithSubscribers"]:
         assert notification["Subscribers"] == [
-            {"SubscriptionType": "SNS", "Address": {"Ref": "BudgetAlertsTopic"}}
+            {"SubscriptionType": "SNS", "Address": {"Ref": "AlertsTopic"}}
         ]
-    (statement,) = resources["BudgetAlertsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    (statement,) = resources["AlertsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # Budgets and CloudWatch alarms both publish: so the topic has no AWS managed key (which
+    # neither may use) and its policy admits both, from this account only.
+    assert statement["Principal"] == {
+        "Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"]
+    }
     assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    topic = resources["AlertsTopic"]["Properties"]
+    assert "KmsMasterKeyId" not in topic
+    assert topic["TopicName"] == {"Ref": "AlertsTopicName"}
+    assert (
+        load(BOOTSTRAP)["Parameters"]["AlertsTopicName"]["Default"]
+        == load(TEMPLATE)["Parameters"]["AlertsTopicName"]["Default"]
+    )
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_an_account_holding_one_stage_has_only_its_roles(endpoint: str, stage: str) -> None:
+    """One account per stage (docs/infrastructure.md): bootstrap each with AccountStages; the
+    prod account's functions pull from the dev account's repository (ImageRepositoryArn)."""
+    name = f"{STACK}-only-{stage}"
+    other = "arn:aws:ecr:us-east-1:210987654321:repository/lattice-surgery"
+    extra = {"ImageRepositoryArn": other} if stage == "prod" else {"PullAccountIds": "210987654321"}
+    account, _ = create_noting_skips(
+        endpoint, name, CreateGitHubOidcProvider="false", RepositoryName=name,
+        AccountStages=stage, **extra,
+    )  # fmt: skip
+    stack = account.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    found = outputs(stack)
+    mine, theirs = ("Dev", "Prod") if stage == "dev" else ("Prod", "Dev")
+    assert f"DeployRoleArn{mine}" in found and f"CloudFormationExecutionRoleArn{mine}" in found
+    assert f"DeployRoleArn{theirs}" not in found
+    assert f"CloudFormationExecutionRoleArn{theirs}" not in found
+    if stage == "prod":
+        iam = account.client("iam")
+        role = found["CloudFormationExecutionRoleArnProd"].split("/")[-1]
+        pulls = [s for s in inline_statements(iam, role) if s.get("Sid") == "PullTheImageForLambda"]
+        assert [s["Resource"] for s in pulls] == [other]
+
+
+def test_the_two_stage_blocks_differ_only_in_the_stage() -> None:
+    """CloudFormation has no loop this repository's tools all read: each stage's boundary and
+    execution role are written out, and must stay the same but for the stage."""
+    resources = load(BOOTSTRAP)["Resources"]
+    for kind in ("StageRolesBoundary", "CloudFormationExecutionRole"):
+        dev = json.dumps(resources[f"{kind}Dev"], sort_keys=True)
+        as_prod = (
+            dev.replace("DevStage", "ProdStage")
+            .replace("StageRolesBoundaryDev", "StageRolesBoundaryProd")
+            .replace("HasDevStage", "HasProdStage")
+            .replace("HasDevHostedZone", "HasProdHostedZone")
+            .replace("DevHostedZoneId", "ProdHostedZoneId")
+        )
+        assert json.loads(as_prod) == resources[f"{kind}Prod"], kind

@@ -64,3 +64,55 @@ def test_one_client_costs_a_small_part_of_the_stage() -> None:
     for stage, row in expected_rows().items():
         one, whole = (float(re.sub(",", "", v)) for v in row[-2:])
         assert one < whole / 20, stage
+
+
+def expected_job_rows() -> dict[str, tuple[str, ...]]:
+    """Compile jobs: each runs at most the worker's timeout at its memory; one client queues at
+    most ClientJobsPerHour new jobs an hour (lifecycle.py, 429 beyond), and the event sources run
+    at most WorkerConcurrency workers at once, all day."""
+    template = load(TEMPLATE)
+    memory = int(template["Parameters"]["WorkerMemorySize"]["Default"])
+    rows = {}
+    for stage in STAGES:
+        s = template["Mappings"]["JobSettings"][stage]
+        workers, timeout, hourly = (
+            s["WorkerConcurrency"],
+            s["WorkerTimeout"],
+            s["ClientJobsPerHour"],
+        )
+        one = min(hourly * timeout / 3600, workers)  # workers one client keeps busy
+        rows[stage] = (
+            stage,
+            str(workers),
+            str(timeout),
+            str(memory),
+            str(hourly),
+            f"{dollars_per_day(one / timeout, timeout, memory):,.0f}",
+            f"{dollars_per_day(workers / timeout, timeout, memory):,.0f}",
+        )
+    return rows
+
+
+def test_the_documented_worst_case_of_jobs_follows_the_template() -> None:
+    table = {}
+    for line in DOC.read_text().splitlines():
+        cells = tuple(c.strip().strip("$") for c in line.strip().strip("|").split("|"))
+        if cells and cells[0] in STAGES and len(cells) == 7:
+            table[cells[0]] = cells
+    expected = expected_job_rows()
+    assert table == expected, (
+        "docs/infrastructure.md's jobs cost table is out of step with template.yml; its rows are:\n"
+        + "\n".join("| " + " | ".join(row) + " |" for row in expected.values())
+    )
+
+
+def test_one_client_keeps_at_most_a_third_of_the_workers() -> None:
+    template = load(TEMPLATE)
+    for stage in STAGES:
+        s = template["Mappings"]["JobSettings"][stage]
+        busy = s["ClientJobsPerHour"] * s["WorkerTimeout"]
+        assert busy <= s["WorkerConcurrency"] * 3600 / 3, stage
+    variables = template["Resources"]["CompileFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["LSC_JOB_CLIENT_HOURLY"] == {
+        "Fn::FindInMap": ["JobSettings", {"Ref": "Stage"}, "ClientJobsPerHour"]
+    }

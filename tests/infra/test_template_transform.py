@@ -51,9 +51,13 @@ def function(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def deploy_alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The alarms that roll a deployment back (not the jobs' dead-letter alarm)."""
+    """The alarms that roll a deployment back (not the worker's and the jobs' queues' alarms)."""
     alarms = of_type(template, "AWS::CloudWatch::Alarm")
-    return {k: v for k, v in alarms.items() if v["Properties"].get("Namespace") != "AWS/SQS"}
+    return {
+        k: v
+        for k, v in alarms.items()
+        if v["Properties"].get("Namespace") != "AWS/SQS" and not k.startswith("Worker")
+    }
 
 
 def test_alias_live_is_shifted_by_codedeploy_per_stage(stage: str) -> None:
@@ -104,6 +108,7 @@ def test_alarms_roll_a_deployment_back(stage: str) -> None:
         ("AWS/Lambda", "Throttles"),
         ("AWS/Lambda", "Duration"),
         ("AWS/ApiGateway", "5XXError"),
+        ("LatticeSurgery", "ServerErrors"),  # the handler's own 500s (issue 20)
     }
     for alarm in alarms.values():
         assert alarm["Properties"]["TreatMissingData"] == "notBreaching"  # no traffic is no fault
@@ -115,9 +120,12 @@ def test_function_alarms_watch_the_version_being_deployed(stage: str) -> None:
     function_id = COMPILE_FUNCTION
     for alarm in deploy_alarms(template).values():
         properties = alarm["Properties"]
-        if properties["Namespace"] != "AWS/Lambda":
+        if properties["Namespace"] not in ("AWS/Lambda", "LatticeSurgery"):
             continue
         dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+        if properties["Namespace"] == "LatticeSurgery":  # counted by the version itself
+            assert dimensions["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+            continue
         assert dimensions["ExecutedVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
         assert dimensions["Resource"] == {"Fn::Sub": f"${{{function_id}}}:live"}
 
@@ -206,10 +214,14 @@ def test_function_reads_every_setting_the_handler_reads(stage: str) -> None:
     assert set(variables) == HANDLER_ENV
     worker = template["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
     assert set(worker) == WORKER_ENV
+    hook = template["Resources"]["PreTrafficHookFunction"]["Properties"]["Environment"]
+    assert set(hook["Variables"]) == {"POWERTOOLS_SERVICE_NAME", "LSC_NEW_VERSION"}
     read_by_handler = set()
     for source in (REPO / "function").rglob("*.py"):
         read_by_handler |= set(re.findall(r"\"(LSC_[A-Z_]+)\"", source.read_text()))
-    assert read_by_handler - LOCAL_OR_DEFAULT_ENV <= set(variables) | set(worker)
+    assert read_by_handler - LOCAL_OR_DEFAULT_ENV <= set(variables) | set(worker) | {
+        "LSC_NEW_VERSION"
+    }
 
 
 def test_cors_origin_comes_from_a_parameter(stage: str) -> None:
@@ -330,7 +342,7 @@ def test_prod_is_throttled_no_lower_than_dev() -> None:
 def test_every_log_group_has_retention(stage: str) -> None:
     template, parameters = settings(stage)
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 3  # the function's, the API's access logs, the job worker's
+    assert len(groups) == 4  # the function's, the API's access logs, the worker's, the hook's
     for group in groups.values():
         retention = resolve(group["Properties"]["RetentionInDays"], template, parameters)
         assert retention in LOG_RETENTION_VALUES
@@ -476,7 +488,8 @@ def test_the_version_hash_follows_stage_settings() -> None:
 
 
 BOUNDARY = {
-    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${PermissionsBoundaryName}"
+    "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}"
+    ":policy/${PermissionsBoundaryName}-${Stage}"
 }
 
 

@@ -115,7 +115,12 @@ class AwsHarness:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        return dynamodb.scan(TableName=self.env["LSC_JOBS_TABLE"], Select="COUNT")["Count"]
+        return dynamodb.scan(  # job records, not the per-client counters
+            TableName=self.env["LSC_JOBS_TABLE"],
+            Select="COUNT",
+            FilterExpression="NOT begins_with(id, :counter)",
+            ExpressionAttributeValues={":counter": {"S": "client-"}},
+        )["Count"]
 
 
 @dataclass

@@ -42,16 +42,40 @@ def client(service: str) -> Any:
     return boto3.client(service, config=config)
 
 
+MISSING = ("NoSuchKey", "404", "NotFound")
+# S3 answers a read of a missing key with 403, not 404, to a caller without s3:ListBucket on the
+# bucket; template.yml grants it, but a boundary or policy that cuts it must not turn every new
+# job and every cache miss into a 500: such a read counts as a miss, and is logged once.
+FORBIDDEN = ("403", "AccessDenied", "Forbidden")
+
+
 def _object(operation: str, bucket: str, key: str) -> dict[str, Any] | None:
-    """S3 `operation` (head_object, get_object) on one object; None when it does not exist."""
+    """S3 `operation` (head_object, get_object) on one object; None when it does not exist (or
+    S3 will not say, answering 403)."""
     from botocore.exceptions import ClientError
 
     try:
         return getattr(client("s3"), operation)(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404", "NotFound"):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in MISSING:
+            return None
+        if code in FORBIDDEN:
+            _warn_forbidden(bucket)
             return None
         raise
+
+
+@functools.cache
+def _warn_forbidden(bucket: str) -> None:
+    """Once per process and bucket: a 403 read is a miss, but the role should be fixed."""
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "S3 answered 403 reading from %s: counted as a missing object; the function's role "
+        "needs s3:ListBucket on the bucket for S3 to answer 404",
+        bucket,
+    )
 
 
 class S3Results:
@@ -124,6 +148,17 @@ class DynamoJobs:
         record = decode_record(item["record"]["S"])
         # TTL deletes within days, not at once: an item past its time is already gone for us.
         return None if record.expires_at < time.time() else record
+
+    def count(self, counter: str, expires_at: int) -> int:
+        """An item {id: counter, submissions, expires_at (TTL)}, added to atomically."""
+        answer = client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"id": {"S": counter}},
+            UpdateExpression="ADD submissions :one SET expires_at = :expires",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["submissions"]["N"])
 
     def put(self, record: JobRecord, expected_version: int | None) -> bool:
         written = next_version(record, expected_version)

@@ -4,12 +4,14 @@ key, so the same request twice is the same job and a stored result is a finished
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 
 import msgspec
 
 from compile_service import resources, service
-from compile_service.errors import JobNotFinished, JobNotFound
+from compile_service.errors import JobNotFinished, JobNotFound, TooManyJobs
 from compile_service.jobs import ids
 from compile_service.jobs.store import ACTIVE, Backend, JobRecord
 from compile_service.settings import Limits
@@ -18,6 +20,14 @@ DAY = 86400
 LINK_SECONDS = 3600
 # A queued job whose message must be lost by now: longer than the queue's retention (1 day).
 STRANDED_SECONDS = 86400 + 3600
+HOUR = 3600
+# New jobs one client (source IP) may submit per hour: each may hold a worker for 15 minutes, and
+# the workers are shared (docs/infrastructure.md, "The worst case a stage can cost"). template.yml
+# sets it per stage; unset (lsctl serve, tests), there is no limit. Repeating a request that is
+# already a job costs nothing and is not counted.
+CLIENT_JOBS_PER_HOUR = (
+    int(os.environ["LSC_JOB_CLIENT_HOURLY"]) if os.environ.get("LSC_JOB_CLIENT_HOURLY") else None
+)
 
 
 def submit(
@@ -27,6 +37,7 @@ def submit(
     limits: Limits,
     backend: Backend,
     assumptions: resources.Assumptions | None = None,
+    client: str | None = None,
 ) -> JobRecord:
     """The job for this request: an existing one when it is queued, running, succeeded with its
     result still stored, or failed for a reason a retry cannot change; else a new one, queued
@@ -59,6 +70,13 @@ def submit(
             stats=meta,
             expires_at=int(now + backend.result_days * DAY),
         )
+        if (
+            record.status == "queued"
+            and existing is None
+            and client is not None
+            and CLIENT_JOBS_PER_HOUR is not None
+        ):
+            _count_new_job(client, backend)
         if record.status == "queued":
             backend.results.put_request(job_id, msgspec.json.encode(prepared))
         if backend.jobs.put(record, existing.version if existing else None):
@@ -66,6 +84,20 @@ def submit(
                 backend.queue.send(job_id)
             return backend.jobs.get(job_id) or record
     raise RuntimeError(f"job {job_id}: could not write its record after 5 attempts")
+
+
+def _count_new_job(client: str, backend: Backend) -> None:
+    """TooManyJobs when `client` has queued its hourly share of new jobs already."""
+    assert CLIENT_JOBS_PER_HOUR is not None
+    hour = int(time.time()) // HOUR
+    name = hashlib.sha256(client.encode()).hexdigest()[:32]  # no address is stored
+    count = backend.jobs.count(f"client-{name}-{hour}", expires_at=(hour + 2) * HOUR)
+    if count > CLIENT_JOBS_PER_HOUR:
+        minutes = (HOUR - int(time.time()) % HOUR) // 60 + 1
+        raise TooManyJobs(
+            f"this client has submitted {CLIENT_JOBS_PER_HOUR} new jobs this hour; submit more in "
+            f"{minutes} minutes (polling or resubmitting an existing job is not limited)"
+        )
 
 
 def _stranded(job: JobRecord) -> bool:

@@ -117,6 +117,16 @@ class LocalJobs:
             return None
         return record
 
+    def count(self, counter: str, expires_at: int) -> int:
+        path = self.dir / f"{counter}.count"
+        with self._locked():
+            data = _read(path)
+            current = (
+                int(data.split(b" ")[0]) if data and int(data.split(b" ")[1]) > time.time() else 0
+            )
+            _write(path, f"{current + 1} {expires_at}".encode())
+            return current + 1
+
     def put(self, record: JobRecord, expected_version: int | None) -> bool:
         with self._locked():
             current = self.get(record.id)

@@ -73,6 +73,10 @@ class ResultStore(Protocol):
 class JobTable(Protocol):
     def get(self, job_id: str) -> JobRecord | None: ...
 
+    def count(self, counter: str, expires_at: int) -> int:
+        """Add one to `counter` (kept until `expires_at`), atomically; returns the new count."""
+        ...
+
     def put(self, record: JobRecord, expected_version: int | None) -> bool:
         """Write `record` with version expected_version + 1 if the stored job's version is
         `expected_version` (None: if there is no such job). False when that condition fails."""

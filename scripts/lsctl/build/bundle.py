@@ -254,7 +254,7 @@ def _ignore_caches(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
 
 
-ENTRY_POINTS = ("app.py", "worker.py")  # the API's handler and the job worker's (same image)
+ENTRY_POINTS = ("app.py", "worker.py", "pretraffic.py")  # API, job worker, CodeDeploy hook
 
 
 def copy_function(stage: Path) -> None:

@@ -285,6 +285,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "202": {"description": "queued or running", "content": _json(Job)},
             "200": {"description": "already finished (succeeded or failed)", "content": _json(Job)},
             **{k: v for k, v in _v2_errors().items() if k != "504"},
+            "429": {
+                "description": "this client (source IP) queued its hourly share of new jobs "
+                "(`too_many_jobs`; polling or resubmitting an existing job is not limited)",
+                "content": _json(ErrorBody),
+            },
             "503": {
                 "description": "this deployment has no jobs, or no compiler",
                 "content": _json(ErrorBody),

@@ -1,6 +1,7 @@
 """`lsctl bootstrap`: create or update the account's one-time stack lattice-surgery-bootstrap
 (ECR repository, artifacts bucket, execution role, one GitHub OIDC deploy role per stage) from
-bootstrap.yml, and print what to set in the GitHub environments."""
+bootstrap.yml, and print what to set in the GitHub environments. Like the GitHub OIDC provider,
+the region's API Gateway CloudWatch Logs role is created only when the account has none."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ TEMPLATE = REPO_ROOT / "bootstrap.yml"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # bootstrap.yml's parameters that our options fill, and its outputs we read.
 ORG, REPO, CREATE_OIDC = "GitHubOrg", "GitHubRepo", "CreateGitHubOidcProvider"
+# API Gateway writes access logs through one CloudWatch role per account and region; a stage
+# with access logs cannot be created without it.
+API_LOGS_ROLE = "ManageApiGatewayLogsRole"
 STAGE_PARAMETERS = ("DevStage", "ProdStage")  # one deploy role per stage, in --stages order
 ROLE_OUTPUTS = ("DeployRoleArnDev", "DeployRoleArnProd")
 REPOSITORY_OUTPUT = "RepositoryUri"
@@ -163,6 +167,39 @@ def choose_oidc(cfn: Any, region: str | None) -> bool:
     return create
 
 
+def _previous(cfn: Any, name: str) -> str | None:
+    stack = stacks.describe(cfn, BOOTSTRAP_STACK)
+    if stack is None:
+        return None
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}.get(name)
+
+
+def api_gateway_logs_role_exists(apigateway: Any) -> bool:
+    return bool(call(apigateway.get_account).get("cloudwatchRoleArn"))
+
+
+def choose_api_gateway_logs_role(cfn: Any, region: str | None) -> str:
+    """Whether the stack sets the region's API Gateway CloudWatch Logs role: on an update, what
+    it chose before (saying "no" to a role it set would delete the role access logs use); on a
+    create, only when the account has none (it is one setting that other APIs rely on)."""
+    previous = _previous(cfn, API_LOGS_ROLE)
+    if previous is not None:
+        print(f"keeping {API_LOGS_ROLE}={previous} of the existing stack", flush=True)
+        return previous
+    if api_gateway_logs_role_exists(session.client("apigateway", region)):
+        print(
+            "API Gateway already has a CloudWatch Logs role in this region: the stack uses it",
+            flush=True,
+        )
+        return "false"
+    print(
+        "API Gateway has no CloudWatch Logs role in this region (access logs need one): "
+        "the stack sets it",
+        flush=True,
+    )
+    return "true"
+
+
 def github_variables(outputs: dict[str, str], stages: list[str], region: str) -> list[str]:
     """The lines telling what to set in each GitHub environment (docs/github-actions.md)."""
     lines = ["Set these variables in the GitHub repository (Settings > Environments):"]
@@ -197,6 +234,9 @@ def run(args: argparse.Namespace) -> int:
         create_oidc=create_oidc,
         extra=args.parameter,
     )
+    given = {item.partition("=")[0] for item in args.parameter}
+    if API_LOGS_ROLE in declared and API_LOGS_ROLE not in given:
+        values[API_LOGS_ROLE] = choose_api_gateway_logs_role(cfn, args.region)
     for key, value in values.items():
         print(f"  parameter {key}={value}", flush=True)
     outcome = stacks.create_or_update(

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--role-arn",
         help="CloudFormation execution role, if samconfig sets none (default: bootstrap output "
-        "CloudFormationExecutionRoleArn)",
+        "CloudFormationExecutionRoleArn<Dev|Prod>, the stage's own)",
     )
     parser.add_argument(
         "--confirm-changeset", action="store_true", help="let sam ask before executing"
@@ -100,20 +100,31 @@ BOOTSTRAP_OUTPUTS = {
 }
 
 
-def account_settings(cfn: Any, missing: list[str], given: dict[str, str | None]) -> dict[str, str]:
-    """The artifacts bucket and execution role: given on the command line, else (when
-    samconfig leaves them out) the bootstrap stack's outputs."""
+def stage_output(outputs: dict[str, str], name: str, stage: str) -> str:
+    """The bootstrap output `name` of `stage`: each stage has its own execution role, output
+    as <name>Dev / <name>Prod for the stages named by the outputs DevStage / ProdStage."""
+    for suffix in ("Dev", "Prod"):
+        if outputs.get(f"{suffix}Stage") == stage:
+            return f"{name}{suffix}"
+    return name
+
+
+def account_settings(
+    cfn: Any, missing: list[str], given: dict[str, str | None], stage: str
+) -> dict[str, str]:
+    """The artifacts bucket and the stage's execution role: given on the command line, else
+    (when samconfig leaves them out) the bootstrap stack's outputs."""
     chosen = {key: value for key, value in given.items() if value}
     lookups = [key for key in missing if key not in chosen]
     if lookups:
         flags = " and ".join(BOOTSTRAP_OUTPUTS[key][1] for key in lookups)
-        found = stacks.require_outputs(
-            cfn,
-            BOOTSTRAP_STACK,
-            *(BOOTSTRAP_OUTPUTS[key][0] for key in lookups),
-            hint=f"run `lsctl bootstrap`, or pass {flags}",
-        )
-        chosen.update({key: found[BOOTSTRAP_OUTPUTS[key][0]] for key in lookups})
+        hint = f"run `lsctl bootstrap`, or pass {flags}"
+        found = stacks.require_outputs(cfn, BOOTSTRAP_STACK, hint=hint)
+        names = {key: BOOTSTRAP_OUTPUTS[key][0] for key in lookups}
+        if "role_arn" in names:
+            names["role_arn"] = stage_output(found, names["role_arn"], stage)
+        stacks.require_outputs(cfn, BOOTSTRAP_STACK, *names.values(), hint=hint)
+        chosen.update({key: found[name] for key, name in names.items()})
     return chosen
 
 
@@ -157,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     missing = sam.missing_account_settings(args.stage, args.config_file)
     try:
         account = account_settings(
-            cfn, missing, {"s3_bucket": args.s3_bucket, "role_arn": args.role_arn}
+            cfn, missing, {"s3_bucket": args.s3_bucket, "role_arn": args.role_arn}, args.stage
         )
     except CliError as exc:  # e.g. AccessDenied: a deploy role may not read the bootstrap stack
         if "or pass --" in str(exc):
