@@ -24,6 +24,16 @@ logger = Logger(service=SERVICE, child=True)
 
 Flavour = Literal["v2", "web_client"]
 
+# What a synchronous route's timeout adds: where the circuit can be compiled.
+JOB_TAKES_IT = (
+    "submit it as a job (POST /v2/jobs, the same body), which has minutes to compile it and "
+    "stores the result"
+)
+LOWERING_TIMEOUT = (
+    "while lowering the circuit to the compiler's gates (approximating its rotations): a coarser "
+    "precision is faster"
+)
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -37,6 +47,7 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
+    predicted_seconds: float | None = None  # by cost.py, for a timeout's message
 
 
 # Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
@@ -82,11 +93,14 @@ def prepare(
     apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis).
     `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone."""
     parsed = circuit_check.check(source, limits)
-    with budget(limits.compile_seconds):
-        lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+    try:
+        with budget(limits.compile_seconds):
+            lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
+    except CompileTimeout as exc:
+        raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    _check_cost(lowered, litinski_transform, limits, packed)
+    predicted = _check_cost(lowered, litinski_transform, limits, packed)
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -101,19 +115,20 @@ def prepare(
         lowered.qubits,
         lowered.gates,
         lowered.report.as_dict(),
+        predicted.seconds,
     )
 
 
 def _check_cost(
     lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
-) -> None:
-    """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
+) -> cost.Cost:
+    """The predicted cost (cost.py); refused before compiling when over the limits."""
     predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return
+        return predicted
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     transform = "with" if litinski_transform else "without"
@@ -156,7 +171,10 @@ def compile_prepared(
         hit = cache.get(prepared)
         if hit is not None:
             return dataclasses.replace(hit, lowering=prepared.lowering)
-    document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+    try:
+        document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+    except CompileTimeout as exc:
+        raise CompileTimeout(f"{exc.message}; {JOB_TAKES_IT}") from None
     outcome = Outcome(
         document, prepared.qubits, prepared.gates, slices, seconds, lowering=prepared.lowering
     )
@@ -216,12 +234,20 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
 
 
 def _timeout_note(prepared: Prepared) -> str:
-    """What the lowering added, when it did: a coarser precision makes the circuit smaller."""
+    """What was predicted, and what the lowering added, when it did: a coarser precision makes
+    the circuit smaller."""
+    predicted = ""
+    if prepared.predicted_seconds is not None:
+        predicted = (
+            f" (its compile was predicted to take {prepared.predicted_seconds:g} s: the machine "
+            "was slower than predicted, or the prediction was off for this circuit)"
+        )
     report = prepared.lowering
     if not report.get("rotations_approximated"):
-        return ""
+        return predicted
     return (
-        f"; as lowered it has {prepared.gates} operations, {report['rotations_approximated']} "
+        f"{predicted}; as lowered it has {prepared.gates} operations, "
+        f"{report['rotations_approximated']} "
         f"rotations approximated at precision {report['precision']:g} "
         f"({report['t_gates_added']} T gates): a coarser precision (up to "
         f"{lowering.MAX_PRECISION:g}) makes it smaller"

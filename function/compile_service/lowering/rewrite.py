@@ -61,10 +61,19 @@ class Rewriter:
         self._last: dict[int, int] = {}  # qubit -> index in steps of the last step on it
 
     def add_circuit(self, circuit: QuantumCircuit) -> list[Step]:
-        for item in circuit.data:
+        for number, item in enumerate(circuit.data, start=1):
             qubits = tuple(circuit.find_bit(q).index for q in item.qubits)
             clbits = tuple(_clbit(circuit, c) for c in item.clbits)
-            self._add(item.operation, qubits, clbits, origin=None)
+            try:
+                self._add(item.operation, qubits, clbits, origin=None)
+            except (ArithmeticError, ValueError, RecursionError) as exc:
+                # A gate's definition evaluates its parameter expressions here: exp(1000)
+                # overflows, sqrt(-1) has no real value.
+                message = " ".join(str(exc).split())[:200] or type(exc).__name__
+                raise UnsupportedCircuit(
+                    f"operation {number} of the circuit ('{item.operation.name}') cannot be "
+                    f"unrolled into the compiler's gates: {message}"
+                ) from None
         return self.steps
 
     def _add(
