@@ -88,24 +88,35 @@ def _parse(source: str) -> QuantumCircuit:
 
 
 def _refuse_what_cannot_be_lowered(circuit: QuantumCircuit, limits: Limits) -> None:
-    for item in circuit.data:
-        operation = item.operation
-        name = operation.name
-        _check_angles(operation, limits)
-        if getattr(operation, "condition", None) is not None:
+    for number, item in enumerate(circuit.data, start=1):
+        try:
+            _refuse_operation(item.operation, limits)
+        except (ArithmeticError, ValueError, RecursionError) as exc:
+            # A gate's definition, built on first use, evaluates its parameter expressions:
+            # exp(1000) overflows, sqrt(-1) has no real value.
             raise UnsupportedCircuit(
-                f"classically controlled operations ('if') are not supported (on '{name}'): "
-                "the compiler has no classical control"
-            )
-        if name == "reset":
-            raise UnsupportedCircuit(
-                "'reset' is not supported: the compiler would ignore it and draw a computation "
-                "that is not the circuit's"
-            )
-        if _is_opaque(operation):
-            raise UnsupportedCircuit(
-                f"'{name}' is an opaque gate: nothing says what it does, so it cannot be compiled"
-            )
+                f"operation {number} of the circuit ('{item.operation.name}') cannot be "
+                f"evaluated: {_one_line(exc) or type(exc).__name__}"
+            ) from None
+
+
+def _refuse_operation(operation: Instruction, limits: Limits) -> None:
+    name = operation.name
+    _check_angles(operation, limits)
+    if getattr(operation, "condition", None) is not None:
+        raise UnsupportedCircuit(
+            f"classically controlled operations ('if') are not supported (on '{name}'): "
+            "the compiler has no classical control"
+        )
+    if name == "reset":
+        raise UnsupportedCircuit(
+            "'reset' is not supported: the compiler would ignore it and draw a computation "
+            "that is not the circuit's"
+        )
+    if _is_opaque(operation):
+        raise UnsupportedCircuit(
+            f"'{name}' is an opaque gate: nothing says what it does, so it cannot be compiled"
+        )
 
 
 def _check_angles(operation: Instruction, limits: Limits) -> None:

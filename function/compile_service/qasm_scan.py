@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
+from compile_service.errors import CircuitTooLarge, InvalidCircuit, UnsupportedCircuit
 from compile_service.settings import Limits
 
 STANDARD_LIBRARY = "qelib1.inc"
@@ -332,7 +332,7 @@ class _Scanner:
         if word is None or not is_whole(word):
             return None
         if len(word.lstrip("0")) > _MAX_DIGITS:
-            raise CircuitTooLarge(
+            raise InvalidCircuit(
                 f"line {self._line(self.words.index(word, max(0, self.at - 1)))}: the number "
                 f"{word[:30]}... ({len(word)} digits) is no register size or index this "
                 "service takes"

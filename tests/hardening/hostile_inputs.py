@@ -60,7 +60,7 @@ TABLE = (
     Hostile("include_etc_passwd", include("/etc/passwd"), "qelib1.inc"),
     Hostile("include_dev_zero", include("/dev/zero"), "qelib1.inc"),
     Hostile("include_relative", include("../settings.py"), "qelib1.inc"),
-    Hostile("huge_register", huge_register(), "qreg"),
+    Hostile("huge_register", huge_register(), "register size"),
     Hostile("nested_3000_gates", nested_definitions(3000), "nest"),
     Hostile("gate_with_1000_parameters", many_parameters(1000), "parameter"),
     Hostile("angle_1e400", huge_angle(), "angle"),
