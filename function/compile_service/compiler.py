@@ -60,8 +60,6 @@ def _legacy_parser_tables_in_memory() -> None:
     qasmparser.yacc = SimpleNamespace(yacc=functools.partial(yacc.yacc, write_tables=False))
 
 
-if _pipeline is not None:
-    _legacy_parser_tables_in_memory()
 
 # Upstream messages and what they mean to someone who wrote the circuit.
 _KNOWN_MESSAGES = {
@@ -105,6 +103,11 @@ def _recorded_info() -> dict[str, Any]:
     except (OSError, ValueError):
         recorded = {"compiler_commit": "unknown"}
     return {"status": "ok", **recorded}
+
+
+if _pipeline is not None:  # at init, so that serving a request reads no file but qelib1.inc
+    _legacy_parser_tables_in_memory()
+    _recorded_info()
 
 
 def compile_qasm(source: str, litinski_transform: bool) -> Compiled:

@@ -47,6 +47,25 @@ def unexpected(paths: list[str]) -> list[str]:
     return [p for p in paths if not _is_bundled(p)]
 
 
+# What the interpreter opens to run code: a module imported on first use, or source lines read
+# for a traceback (linecache). Never a path a request names: only a fuzzer, which cannot warm up
+# every code path first, needs to tell these apart (test_no_file_is_opened.py allows none).
+CODE_SUFFIXES = (".py", ".pyc", ".so")
+
+
+def data_files(paths: list[str]) -> list[str]:
+    """The opened paths other than the bundled include and code under sys.path."""
+    roots = [Path(entry).resolve() for entry in sys.path if entry]
+    return [p for p in unexpected(paths) if not _is_code(p, roots)]
+
+
+def _is_code(path: str, roots: list[Path]) -> bool:
+    if not path.endswith(CODE_SUFFIXES):
+        return False
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
 def _is_bundled(path: str) -> bool:
     try:
         return Path(path).resolve() == BUNDLED_INCLUDE
