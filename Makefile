@@ -14,7 +14,7 @@ PORT ?= 9876
 # pytest-xdist workers for `make test` (auto: one per core).
 WORKERS ?= auto
 
-.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean
+.PHONY: help venv tools compiler serve unit test lint pytest bench bundle lock clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
@@ -72,3 +72,10 @@ lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 
 clean: ## remove the environments and build/
 	rm -rf $(VENV) .venv-sam .venv-checkov build
+
+# The hostile-input fuzzer (tests/hardening/test_fuzz_front_end.py) for longer than the test
+# suite's short, derandomized run: FUZZ_EXAMPLES random inputs per test (default 5000).
+FUZZ_EXAMPLES ?= 5000
+fuzz: venv compiler ## fuzz the QASM front end and both compile routes with hostile input
+	LSC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/hardening/test_fuzz_front_end.py \
+		-p no:randomly -q -s $(PYTEST_ARGS)
