@@ -14,7 +14,12 @@ from aws_lambda_powertools import Logger
 
 from compile_service import circuit_check, compiler, cost, encoding, legacy_text, lowering
 from compile_service.deadline import budget
-from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
+from compile_service.errors import (
+    CircuitTooLarge,
+    CompileTimeout,
+    ServiceError,
+    UnsupportedCircuit,
+)
 from compile_service.settings import SERVICE, Limits
 
 if TYPE_CHECKING:  # the cache is passed in by the caller; only its type is needed here
@@ -47,7 +52,6 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
-    predicted_seconds: float | None = None  # by cost.py, for a timeout's message
 
 
 # Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
@@ -100,7 +104,7 @@ def prepare(
         raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    predicted = _check_cost(lowered, litinski_transform, limits, packed)
+    _check_cost(lowered, litinski_transform, limits, packed)
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -115,20 +119,19 @@ def prepare(
         lowered.qubits,
         lowered.gates,
         lowered.report.as_dict(),
-        predicted.seconds,
     )
 
 
 def _check_cost(
     lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
-) -> cost.Cost:
-    """The predicted cost (cost.py); refused before compiling when over the limits."""
+) -> None:
+    """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
     predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return predicted
+        return
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     transform = "with" if litinski_transform else "without"
@@ -215,7 +218,7 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
             text = shape_text(compiled.text) if shape_text else compiled.text
             document = write(compiled.slices, text, extra)
     except CompileTimeout as exc:
-        raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
+        raise CompileTimeout(exc.message + _timeout_note(prepared, limits)) from None
     logger.info(
         "compiled",
         extra={
@@ -233,14 +236,15 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     return document, len(compiled.slices), seconds
 
 
-def _timeout_note(prepared: Prepared) -> str:
+def _timeout_note(prepared: Prepared, limits: Limits) -> str:
     """What was predicted, and what the lowering added, when it did: a coarser precision makes
     the circuit smaller."""
+    seconds = _predicted_seconds(prepared, limits)
     predicted = ""
-    if prepared.predicted_seconds is not None:
+    if seconds is not None:
         predicted = (
-            f" (its compile was predicted to take {prepared.predicted_seconds:g} s: the machine "
-            "was slower than predicted, or the prediction was off for this circuit)"
+            f" (its compile was predicted to take {seconds:g} s: the machine was slower than "
+            "predicted, or the prediction was off for this circuit)"
         )
     report = prepared.lowering
     if not report.get("rotations_approximated"):
@@ -252,6 +256,18 @@ def _timeout_note(prepared: Prepared) -> str:
         f"({report['t_gates_added']} T gates): a coarser precision (up to "
         f"{lowering.MAX_PRECISION:g}) makes it smaller"
     )
+
+
+def _predicted_seconds(prepared: Prepared, limits: Limits) -> float | None:
+    """The prediction `prepared` was admitted with, made again from its lowered source (quick:
+    it is in the compiler's dialect). Not kept in Prepared, whose fields are all the result's
+    key (jobs/ids.py): the prediction does not determine the result."""
+    try:
+        parsed = circuit_check.check(prepared.source, limits)
+        lowered = lowering.lower(parsed.circuit, parsed.source, None, limits.max_gates)
+    except ServiceError:
+        return None
+    return cost.predict(lowered.operations, lowered.qubits, prepared.litinski_transform).seconds
 
 
 def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, object]:
