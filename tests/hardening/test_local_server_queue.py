@@ -79,12 +79,16 @@ def test_without_the_compiler_a_burst_is_still_answered(tmp_path):
     assert {status for status, _, _ in answers} <= {503}
 
 
-def test_admission_counts_places_and_says_when_to_retry():
+def test_admission_counts_places_and_says_when_to_retry(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("lsctl.local.admission.time.monotonic", lambda: clock[0])
     admission = Admission(workers=2, queue=1)
-    assert [admission.enter() for _ in range(4)] == [True, True, True, False]
+    tickets = [admission.enter() for _ in range(4)]
+    assert tickets[3] is None and None not in tickets[:3]
     busy = admission.busy("/compile")
     assert busy.status == 503 and busy.header("Retry-After") == "2"  # 3 inside, 2 workers, 1 s
     assert busy.header("Content-Type").startswith("text/plain")
-    admission.leave(10.0)  # a slow request: the mean moves towards 10 s
-    assert admission.enter()
-    assert int(admission.retry_after()) > 2
+    clock[0] += 10  # the requests inside have taken 10 s already
+    assert admission.retry_after() == 15
+    admission.leave(tickets[0])  # a slow request: the mean moves towards 10 s
+    assert admission.enter() is not None

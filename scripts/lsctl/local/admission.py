@@ -4,9 +4,11 @@ busy API would be), never left to pile up or be reset at the socket."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
+import time
 
 from lsctl.local.proxy_event import HttpResult
 
@@ -20,35 +22,42 @@ WEIGHT = 0.2
 
 
 class Admission:
-    """Admits `workers + queue` requests at once; `enter()` is False for one more."""
+    """Admits `workers + queue` requests at once; `enter()` gives None for one more."""
 
     def __init__(self, workers: int, queue: int) -> None:
         self.workers = workers
         self.queue = queue
         self._slots = threading.BoundedSemaphore(workers + queue)
         self._lock = threading.Lock()
-        self._inside = 0
+        self._tickets = itertools.count()
+        self._started: dict[int, float] = {}  # ticket -> when the request was admitted
         self._mean_seconds = FIRST_GUESS_SECONDS
 
-    def enter(self) -> bool:
+    def enter(self) -> int | None:
+        """A ticket to hand back to leave(), or None when every place is taken."""
         if not self._slots.acquire(blocking=False):
-            return False
+            return None
         with self._lock:
-            self._inside += 1
-        return True
+            ticket = next(self._tickets)
+            self._started[ticket] = time.monotonic()
+        return ticket
 
-    def leave(self, seconds: float) -> None:
+    def leave(self, ticket: int) -> None:
         with self._lock:
-            self._inside -= 1
+            seconds = time.monotonic() - self._started.pop(ticket)
             self._mean_seconds += WEIGHT * (seconds - self._mean_seconds)
         self._slots.release()
 
     def retry_after(self) -> int:
-        """Whole seconds until a place is likely free: the queue ahead, worked off by every
-        worker at the recent mean time per request (at least 1)."""
+        """Whole seconds until a place is likely free: the requests inside, worked off by every
+        worker, each taking the recent mean time per request, or as long as the oldest one
+        inside has already taken if that is longer (quick answers in the recent past say little
+        about a queue of slow ones). At least 1."""
         with self._lock:
-            waves = self._inside / self.workers
-            return max(1, math.ceil(waves * self._mean_seconds))
+            now = time.monotonic()
+            waves = len(self._started) / self.workers
+            oldest = now - min(self._started.values(), default=now)
+            return max(1, math.ceil(waves * max(self._mean_seconds, oldest)))
 
     def busy(self, path: str) -> HttpResult:
         """503 with Retry-After, as /v2 answers errors (JSON) or as /compile does (text)."""

@@ -13,7 +13,6 @@ import importlib.util
 import os
 import socket
 import sys
-import time
 from concurrent.futures.process import BrokenProcessPool
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -195,16 +194,16 @@ def make_server(
             if results_dir is not None and result_files.handles(self.path):
                 self._send(result_files.serve(results_dir, self.path))  # S3's part
                 return
-            if not admitted.enter():  # the body is read: closing now would not reset
+            ticket = admitted.enter()
+            if ticket is None:  # the body is read: answering now does not reset the connection
                 self._send(admitted.busy(self.path))
                 return
-            started = time.monotonic()
             try:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 event = proxy_event.to_event(self.command, self.path, headers, body)
                 result = proxy_event.from_result(workers.invoke(event))
             finally:
-                admitted.leave(time.monotonic() - started)
+                admitted.leave(ticket)
             self._send(result)
 
         def _send(self, result: proxy_event.HttpResult) -> None:
