@@ -60,6 +60,8 @@ def data_files(paths: list[str]) -> list[str]:
 
 
 def _is_code(path: str, roots: list[Path]) -> bool:
+    if path.startswith("<") and path.endswith(">"):
+        return True  # the interpreter's name for code without a file ("<unknown>", "<string>")
     if not path.endswith(CODE_SUFFIXES):
         return False
     resolved = Path(path).resolve()
