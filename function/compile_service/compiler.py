@@ -60,7 +60,6 @@ def _legacy_parser_tables_in_memory() -> None:
     qasmparser.yacc = SimpleNamespace(yacc=functools.partial(yacc.yacc, write_tables=False))
 
 
-
 # Upstream messages and what they mean to someone who wrote the circuit.
 _KNOWN_MESSAGES = {
     "Standard library not included": "add 'include \"qelib1.inc\";' to the circuit",

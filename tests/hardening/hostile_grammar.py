@@ -84,9 +84,17 @@ def expressions(names: tuple[str, ...]) -> st.SearchStrategy[str]:
         ),
         max_leaves=8,
     )
-    deep = st.integers(1, 3000).flatmap(
+    deep = st.integers(
+        1, 3000
+    ).flatmap(
         lambda n: st.sampled_from(
-            ["(" * n + "1" + ")" * n, "+".join(["1"] * n), "sin(" * n + "1" + ")" * n]
+            [
+                "(" * n + "1" + ")" * n,
+                "+".join(["1"] * n),
+                "sin(" * n + "1" + ")" * n,
+                "*".join(["1000000"] * (n % 60 + 1)),  # 1e6^54 overflows to infinity
+                "*".join([*names[:1], *["1000000"] * (n % 60)]) if names else "1",
+            ]
         )
     )
     return st.one_of(*[nested] * 6, deep)

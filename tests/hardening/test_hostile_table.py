@@ -121,6 +121,11 @@ def test_the_time_budget_still_passes_through_the_parser_boundary(monkeypatch):
         "rz(1000000^60) q[0];",
         "gate big(a) x { rz(exp(a)) x; }\nbig(1000) q[0];",
         "gate root(a) x { rz(sqrt(a)) x; }\nroot(-1) q[0];",
+        # Infinite only inside a definition (found by reading, not by the fuzzer, which now
+        # generates such products).
+        f"gate g(a) x {{ rz(a*{'*'.join(['1000000'] * 54)}) x; }}\ng(1) q[0];",
+        f"gate g(a) x {{ rz(a) x; }}\ng({'*'.join(['1000000'] * 54)}) q[0];",
+        f"gate g(a) x {{ rz(a*{'*'.join(['1000000'] * 54)}) x; h x; }}\ng(1) q[0];",
     ],
 )
 @pytest.mark.parametrize("route", ROUTES)

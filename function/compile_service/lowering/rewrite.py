@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from qiskit.circuit import Instruction, QuantumCircuit
@@ -84,6 +85,7 @@ class Rewriter:
         origin: str | None,
     ) -> None:
         name = operation.name
+        _check_finite(operation)
         if name in NATIVE_GATES or name in NON_GATES:
             self._append(Gate(name, qubits, clbits))
             return
@@ -132,6 +134,18 @@ class Rewriter:
         for qubit in _qubits(step):
             self._last[qubit] = len(self.steps)
         self.steps.append(step)
+
+
+def _check_finite(operation: Instruction) -> None:
+    """A definition's parameters are evaluated from small numbers, and can still overflow:
+    a*1e6*1e6*... is infinite."""
+    for param in operation.params:
+        try:
+            value = float(param)
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(value):
+            raise ValueError(f"'{operation.name}' has the angle {value}, not a finite number")
 
 
 def _qubits(step: Step) -> tuple[int, ...]:
