@@ -65,7 +65,7 @@ def test_the_front_end_never_fails_otherwise_than_with_a_4xx(tally):
     service.prepare(warm, True, limits)
     start = peak_kb()
 
-    @fuzz_settings(300)
+    @fuzz_settings(150)
     @given(source=hostile_circuits, transform=st.booleans())
     @example(source=TABLE[-1].circuit, transform=True)
     def run(source, transform):
@@ -113,7 +113,7 @@ def test_both_routes_answer_every_hostile_circuit_with_a_2xx_or_4xx(invoke, smal
         invoke("POST", route, {"circuit": README_EXAMPLE + "rz(0.3) q[1];\n"})
     start = peak_kb()
 
-    @fuzz_settings(80)
+    @fuzz_settings(30)
     @given(route=st.sampled_from(ROUTES), circuit=hostile_circuits, transform=st.booleans())
     def run(route, circuit, transform):
         key = "apply_litinski_transform" if route == "/compile" else "litinski_transform"
