@@ -13,7 +13,13 @@ from compile_service import circuit_check, compiler, lowering, qasm_scan
 from compile_service.errors import InvalidCircuit, ServiceError
 from compile_service.settings import load_limits
 from tests.hardening.file_guard import opened_files, unexpected
-from tests.hardening.hostile_inputs import TABLE, Hostile, huge_register, many_parameters
+from tests.hardening.hostile_inputs import (
+    TABLE,
+    Hostile,
+    doubling_bomb,
+    huge_register,
+    many_parameters,
+)
 
 ROUTES = ("/v2/compile", "/compile")
 # The bound on the CPU a refusal may take; they take milliseconds (the 75 kB body of
@@ -146,3 +152,30 @@ def test_the_lowering_refuses_what_it_cannot_evaluate():
     with pytest.raises(ServiceError) as refused:
         service.prepare(many_parameters(1000), True, limits)
     assert 400 <= refused.value.status < 500
+
+
+# Just under the scanner's limit (20000 operations unrolled), the lowering does the unrolling; it
+# stops as soon as the operations it keeps pass max_gates, and computes each distinct
+# single-qubit matrix once.
+NEAR_THE_LIMIT = {
+    "doubling_h_2_14": doubling_bomb(14),
+    "c4x_145": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\n'
+    + "c4x q[0],q[1],q[2],q[3],q[4];\n" * 145,
+    "u3_3990": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\n'
+    + "u3(0.1,0.2,0.3) q[0];\nu3(0.2,0.2,0.3) q[1];\n" * 1995,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEAR_THE_LIMIT))
+def test_near_the_scanners_limit_the_lowering_refuses_within_a_second(name):
+    from compile_service import service
+
+    source = NEAR_THE_LIMIT[name]
+    limits = load_limits()
+    assert qasm_scan.scan(source, limits).operations <= limits.max_expanded_operations
+    started = time.process_time()
+    with pytest.raises(ServiceError) as refused:
+        service.prepare(source, True, limits)
+    cpu = time.process_time() - started
+    assert refused.value.status == 422 and "more than 2000 operations" in refused.value.message
+    assert cpu < REFUSAL_CPU_SECONDS, f"{cpu:.2f} s of CPU before refusing"

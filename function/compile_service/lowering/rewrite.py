@@ -21,7 +21,7 @@ from qiskit.qasm2.parse import _DefinedGate
 from qiskit.quantum_info import Operator
 from qiskit.synthesis import OneQubitEulerDecomposer
 
-from compile_service.errors import UnsupportedCircuit
+from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
 from compile_service.lowering.dialect import NATIVE_GATES, NON_GATES
 from compile_service.lowering.report import LoweringReport
 
@@ -56,10 +56,16 @@ Step = Gate | Rotation
 
 
 class Rewriter:
-    def __init__(self, report: LoweringReport) -> None:
+    """`max_kept`: refuse (CircuitTooLarge) as soon as more operations than this are certain:
+    the gates written as they are (not `lowered`: rotation_form never rewrites them) each stay
+    one operation, so unrolling a large circuit stops there rather than at the end."""
+
+    def __init__(self, report: LoweringReport, max_kept: int | None = None) -> None:
         self.report = report
         self.steps: list[Step] = []
         self._last: dict[int, int] = {}  # qubit -> index in steps of the last step on it
+        self._max_kept = max_kept
+        self._kept = 0
 
     def add_circuit(self, circuit: QuantumCircuit) -> list[Step]:
         for number, item in enumerate(circuit.data, start=1):
@@ -109,15 +115,8 @@ class Rewriter:
             self._add(item.operation, inner, (), origin or name)
 
     def _add_single_qubit(self, operation: Instruction, qubit: int, origin: str) -> None:
-        try:
-            matrix = Operator(operation).data
-        except QiskitError:
-            raise UnsupportedCircuit(
-                f"'{operation.name}' (in '{origin}') is an opaque gate: nothing says what it does"
-            ) from None
-        for item in _EULER(matrix).data:
-            angle = float(item.operation.params[0])
-            if item.operation.name == "rx":
+        for axis, angle in _euler(operation, origin):
+            if axis == "rx":
                 self._append(Gate("h", (qubit,), lowered=True))
                 self._append(Rotation(angle, qubit, origin))
                 self._append(Gate("h", (qubit,), lowered=True))
@@ -125,6 +124,15 @@ class Rewriter:
                 self._append(Rotation(angle, qubit, origin))
 
     def _append(self, step: Step) -> None:
+        if isinstance(step, Gate) and not step.lowered and step.name != "barrier":
+            self._kept += 1
+            if self._max_kept is not None and self._kept > self._max_kept:
+                raise CircuitTooLarge(
+                    f"lowered to the compiler's gate set the circuit has more than "
+                    f"{self._max_kept} operations (found while unrolling its gates); this "
+                    f"service compiles at most {self._max_kept} at once: compile a smaller "
+                    "circuit"
+                )
         if isinstance(step, Rotation):
             last = self._last.get(step.qubit)
             previous = self.steps[last] if last is not None else None
@@ -134,6 +142,36 @@ class Rewriter:
         for qubit in _qubits(step):
             self._last[qubit] = len(self.steps)
         self.steps.append(step)
+
+
+# Euler rotations of standard single-qubit gates by (name, parameters): a circuit repeats its gates,
+# and a gate unrolled from a definition thousands of times costs one matrix, not thousands.
+_EULER_CACHE: dict[tuple[str, tuple[float, ...]], tuple[tuple[str, float], ...]] = {}
+_EULER_CACHE_SIZE = 4096
+
+
+def _euler(operation: Instruction, origin: str) -> tuple[tuple[str, float], ...]:
+    """("rz" or "rx", angle) in circuit order, exactly `operation` up to a global phase. Only
+    standard gates come here (a gate the circuit defines is unrolled), so the name and the
+    parameters say which matrix it is."""
+    try:
+        key = (operation.name, tuple(float(p) for p in operation.params))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _EULER_CACHE:
+        return _EULER_CACHE[key]
+    try:
+        matrix = Operator(operation).data
+    except QiskitError:
+        raise UnsupportedCircuit(
+            f"'{operation.name}' (in '{origin}') is an opaque gate: nothing says what it does"
+        ) from None
+    steps = tuple(
+        (item.operation.name, float(item.operation.params[0])) for item in _EULER(matrix).data
+    )
+    if key is not None and len(_EULER_CACHE) < _EULER_CACHE_SIZE:
+        _EULER_CACHE[key] = steps
+    return steps
 
 
 def _check_finite(operation: Instruction) -> None:
