@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
-from compile_service.deadline import budget
+from compile_service.deadline import within_budget
 from compile_service.errors import BodyTooLarge, CircuitTooLarge, InvalidRequest, ServiceError
 from compile_service.jobs import backends, documents, lifecycle
 from compile_service.jobs.store import ACTIVE
@@ -122,36 +122,35 @@ def _jobs_take_larger() -> Iterator[None]:
 
 @app.post(LEGACY_PATH, cors=True)
 @tracer.capture_method
+@within_budget(lambda: limits.compile_seconds)  # the whole request: lowering to gzip
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
-    with budget(limits.compile_seconds):  # the whole request: lowering to gzip
-        with _jobs_take_larger():
-            outcome = service.compile_for_web_client(
-                request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
-            )
-        _count_success(outcome)
-        # The body stays exactly what the web client parses; what the lowering did goes in a
-        # header.
-        lowering = encoding.encode(outcome.lowering).decode()
-        headers = {**_headers(outcome), "X-Lowering": lowering}
-        return _sized_response(encoding.as_json_string(outcome.document), headers)
+    with _jobs_take_larger():
+        outcome = service.compile_for_web_client(
+            request.circuit, request.apply_litinski_transform, limits, backends.result_cache()
+        )
+    _count_success(outcome)
+    # The body stays exactly what the web client parses; what the lowering did goes in a header.
+    lowering = encoding.encode(outcome.lowering).decode()
+    headers = {**_headers(outcome), "X-Lowering": lowering}
+    return _sized_response(encoding.as_json_string(outcome.document), headers)
 
 
 @app.post("/v2/compile", cors=True)
 @tracer.capture_method
+@within_budget(lambda: limits.compile_seconds)  # the whole request: lowering to gzip
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
-    with budget(limits.compile_seconds):  # the whole request: lowering to gzip
-        with _jobs_take_larger():
-            outcome = service.compile_circuit(
-                request.circuit,
-                request.litinski_transform,
-                limits,
-                request.precision,
-                backends.result_cache(),
-            )
-        _count_success(outcome)
-        return _sized_response(outcome.document, _headers(outcome))
+    with _jobs_take_larger():
+        outcome = service.compile_circuit(
+            request.circuit,
+            request.litinski_transform,
+            limits,
+            request.precision,
+            backends.result_cache(),
+        )
+    _count_success(outcome)
+    return _sized_response(outcome.document, _headers(outcome))
 
 
 @app.post("/v2/jobs", cors=True)

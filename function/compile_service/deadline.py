@@ -14,10 +14,11 @@ fact.
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 
@@ -84,6 +85,22 @@ def budget(seconds: float) -> Iterator[None]:
                 raise _timeout(running) from None
     finally:
         _local.running = None
+
+
+def within_budget[**P, R](
+    seconds: Callable[[], float],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A route run within budget(seconds()), read at each call (the limits can change)."""
+
+    def decorate(route: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(route)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with budget(seconds()):
+                return route(*args, **kwargs)
+
+        return run
+
+    return decorate
 
 
 @contextlib.contextmanager
