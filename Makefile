@@ -15,7 +15,7 @@ WORKERS ?= auto
 # How many times `make flakecheck` runs the suite.
 RUNS ?= 5
 
-.PHONY: help venv tools compiler serve unit test lint pytest flakecheck bench bundle lock clean webclient
+.PHONY: help venv tools compiler serve unit test lint pytest flakecheck bench bundle lock clean webclient fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
@@ -104,3 +104,10 @@ lock: venv ## re-resolve requirements/*.txt from requirements/*.in
 
 clean: ## remove the environments and build/
 	rm -rf $(VENV) .venv-sam .venv-checkov build
+
+# The hostile-input fuzzer (tests/hardening/test_fuzz_front_end.py) for longer than the test
+# suite's short, derandomized run: FUZZ_EXAMPLES random inputs per test (default 5000).
+FUZZ_EXAMPLES ?= 5000
+fuzz: venv compiler ## fuzz the QASM front end and both compile routes with hostile input
+	LSC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/hardening/test_fuzz_front_end.py \
+		-p no:randomly -q -s $(PYTEST_ARGS)

@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from compile_service import compiler, encoding, payloads, service
+from compile_service.deadline import within_budget
 from compile_service.errors import BodyTooLarge, CircuitTooLarge, InvalidRequest, ServiceError
 from compile_service.jobs import backends, documents, lifecycle
 from compile_service.jobs.store import ACTIVE
@@ -121,6 +122,7 @@ def _jobs_take_larger() -> Iterator[None]:
 
 @app.post(LEGACY_PATH, cors=True)
 @tracer.capture_method
+@within_budget(lambda: limits.compile_seconds)  # the whole request: lowering to gzip
 def compile_legacy() -> Response[str]:
     request = payloads.decode(_body(), payloads.LegacyCompileRequest)
     # No _jobs_take_larger: the web client cannot submit jobs; its refusal says so in words.
@@ -136,6 +138,7 @@ def compile_legacy() -> Response[str]:
 
 @app.post("/v2/compile", cors=True)
 @tracer.capture_method
+@within_budget(lambda: limits.compile_seconds)  # the whole request: lowering to gzip
 def compile_v2() -> Response[str]:
     request = payloads.decode(_body(), payloads.CompileRequest)
     with _jobs_take_larger():

@@ -12,14 +12,17 @@ import functools
 import importlib.util
 import io
 import json
+import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from compile_service.errors import CompileFailed, CompilerUnavailable
+from compile_service.errors import CompileFailed, CompilerUnavailable, is_panic
 from compile_service.settings import SERVICE
 
 logger = Logger(service=SERVICE, child=True)
@@ -41,6 +44,21 @@ except ImportError as exc:  # the submodule was empty when this build was made
     _pipeline = None
     _lssim = None
     _IMPORT_ERROR = str(exc)
+
+
+def _legacy_parser_tables_in_memory() -> None:
+    """lsqecc parses with qiskit's legacy OpenQASM parser, which makes a temporary directory on
+    every parse, has ply write its parser tables (parsetab.py) there, and deletes it: a file
+    written and a directory opened per request, for nothing (the tables are built anew each
+    time). It is given a directory that does not exist and ply is told not to write, so that a
+    compile opens no file but the bundled qelib1.inc (tests/hardening/test_no_file_is_opened.py)."""
+    from ply import yacc
+    from qiskit.qasm import qasmparser
+
+    never_made = os.path.join(tempfile.gettempdir(), "lsqecc-tables-in-memory")
+    qasmparser.tempfile = SimpleNamespace(mkdtemp=lambda prefix="": never_made)
+    qasmparser.yacc = SimpleNamespace(yacc=functools.partial(yacc.yacc, write_tables=False))
+
 
 # Upstream messages and what they mean to someone who wrote the circuit.
 _KNOWN_MESSAGES = {
@@ -86,6 +104,11 @@ def _recorded_info() -> dict[str, Any]:
     return {"status": "ok", **recorded}
 
 
+if _pipeline is not None:  # at init, so that serving a request reads no file but qelib1.inc
+    _legacy_parser_tables_in_memory()
+    _recorded_info()
+
+
 def compile_qasm(source: str, litinski_transform: bool) -> Compiled:
     """Run lsqecc with the NOOP simulator (docs/api.md) and map its failures to CompileFailed."""
     if _pipeline is None or _lssim is None:
@@ -96,8 +119,12 @@ def compile_qasm(source: str, litinski_transform: bool) -> Compiled:
             slices, text = _pipeline.compile_str(
                 source, litinski_transform, simulation_type=_lssim.SimulatorType.NOOP
             )
-    except (Exception, RecursionError) as exc:
+    except Exception as exc:
         raise CompileFailed(_explain(exc)) from exc
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise  # the time budget's expiry, KeyboardInterrupt, SystemExit
+        raise CompileFailed(_explain(exc)) from None
     finally:
         _log_printed(printed.getvalue())
     return Compiled(slices=slices, text=text)

@@ -1,5 +1,10 @@
-"""A wall-clock budget for one compile, so a slow circuit gets a 504 with a message rather than a
+"""A wall-clock budget for one request, so a slow circuit gets a 504 with a message rather than a
 Lambda timeout (which API Gateway turns into a bare 502/504 after 29 s).
+
+One request has one budget: a budget opened inside another (the lowering's and the compile's,
+inside the route's, which also covers encoding and gzip) ends no later than the outer one. When it
+runs out, the innermost budget raises CompileTimeout saying how long was spent, so that the code
+that knows what was being done (service.py) can say so.
 
 It uses SIGALRM, so it interrupts only on the main thread: the Lambda runtime and the local
 server's worker processes both call the handler there. Elsewhere the budget is checked after the
@@ -9,10 +14,12 @@ fact.
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import FrameType
 
 from compile_service.errors import CompileTimeout
@@ -24,24 +31,80 @@ class _Expired(BaseException):
     """Raised inside the compile; a BaseException so `except Exception` in lsqecc can't eat it."""
 
 
-def _message(seconds: float) -> str:
-    return (
-        f"compiling took longer than this service's {seconds:g} s budget; compile a smaller "
-        "circuit (fewer qubits or layers)"
+@dataclass(frozen=True)
+class _Running:
+    seconds: float
+    started: float  # time.monotonic()
+
+
+class _Local(threading.local):
+    running: _Running | None = None  # the outermost budget open on this thread, if any
+
+
+_local = _Local()
+
+
+def spent() -> float:
+    """Seconds since the running budget started (0 when none runs)."""
+    running = _local.running
+    return time.monotonic() - running.started if running else 0.0
+
+
+def _timeout(running: _Running) -> CompileTimeout:
+    return CompileTimeout(
+        f"the request ran out of this service's {running.seconds:g} s budget after "
+        f"{time.monotonic() - running.started:.1f} s"
     )
 
 
 @contextlib.contextmanager
 def budget(seconds: float) -> Iterator[None]:
+    """Run the block within `seconds`, or within the budget already running if there is one."""
+    outer = _local.running
     if seconds <= 0:
-        raise CompileTimeout(_message(seconds))
-    if threading.current_thread() is not threading.main_thread():
-        started = time.monotonic()
-        yield
-        if time.monotonic() - started > seconds:
-            raise CompileTimeout(_message(seconds))
+        raise _timeout(_Running(seconds, time.monotonic()))
+    if outer is not None:
+        try:
+            yield
+        except _Expired:
+            _disarm()
+            raise _timeout(outer) from None
         return
+    running = _local.running = _Running(seconds, time.monotonic())
+    try:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            if time.monotonic() - running.started > seconds:
+                raise _timeout(running)
+            return
+        with _alarm(seconds):
+            try:
+                yield
+            except _Expired:
+                _disarm()
+                raise _timeout(running) from None
+    finally:
+        _local.running = None
 
+
+def within_budget[**P, R](
+    seconds: Callable[[], float],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A route run within budget(seconds()), read at each call (the limits can change)."""
+
+    def decorate(route: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(route)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with budget(seconds()):
+                return route(*args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: FrameType | None) -> None:
         raise _Expired
 
@@ -53,8 +116,12 @@ def budget(seconds: float) -> Iterator[None]:
         # Inside the try: with a tiny budget the first shot can land while setitimer returns.
         signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
         yield
-    except _Expired:
-        raise CompileTimeout(_message(seconds)) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _disarm()
         signal.signal(signal.SIGALRM, previous)
+
+
+def _disarm() -> None:
+    """No more shots: the request is over (a shot landing while its timeout is reported would
+    replace the message with a bare one)."""
+    signal.setitimer(signal.ITIMER_REAL, 0)

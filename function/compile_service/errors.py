@@ -98,3 +98,9 @@ class JobNotFinished(ServiceError):
 
     status = 409
     code = "job_not_finished"
+
+
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic (in qiskit's OpenQASM parser): pyo3's PanicException, which derives from
+    BaseException, so `except Exception` misses it, and cannot be imported by name."""
+    return type(exc).__name__ == "PanicException"

@@ -22,12 +22,27 @@ from compile_service import (
     resources,
 )
 from compile_service.deadline import budget
-from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
+from compile_service.errors import (
+    CircuitTooLarge,
+    CompileTimeout,
+    ServiceError,
+    UnsupportedCircuit,
+)
 from compile_service.settings import SERVICE, Limits
 
 logger = Logger(service=SERVICE, child=True)
 
 Flavour = Literal["v2", "web_client"]
+
+# What a synchronous route's timeout adds: where the circuit can be compiled.
+JOB_TAKES_IT = (
+    "submit it as a job (POST /v2/jobs, the same body), which has minutes to compile it and "
+    "stores the result"
+)
+LOWERING_TIMEOUT = (
+    "while lowering the circuit to the compiler's gates (approximating its rotations): a coarser "
+    "precision is faster"
+)
 
 
 @dataclass(frozen=True)
@@ -102,10 +117,13 @@ def prepare(
     `assumptions`: of the physical estimate; its error budget also bounds the approximations."""
     assumptions = assumptions or resources.Assumptions()
     parsed = circuit_check.check(source, limits)
-    with budget(limits.compile_seconds):
-        lowered = lowering.lower(
-            parsed.circuit, parsed.source, precision, limits.max_gates, assumptions.error_budget
-        )
+    try:
+        with budget(limits.compile_seconds):
+            lowered = lowering.lower(
+                parsed.circuit, parsed.source, precision, limits.max_gates, assumptions.error_budget
+            )
+    except CompileTimeout as exc:
+        raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
     predicted = _check_cost(lowered, litinski_transform, limits, packed)
@@ -214,7 +232,10 @@ def compile_prepared(prepared: Prepared, limits: Limits, cache: Cache | None = N
         hit = cache.get(prepared)
         if hit is not None:
             return dataclasses.replace(hit, lowering=prepared.lowering)
-    document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+    try:
+        document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+    except CompileTimeout as exc:
+        raise CompileTimeout(f"{exc.message}; {JOB_TAKES_IT}") from None
     outcome = Outcome(
         document, prepared.qubits, prepared.gates, slices, seconds, lowering=prepared.lowering
     )
@@ -262,7 +283,7 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     except CompileTimeout as exc:
         if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
             raise CompileTimeout(f"{exc.message}. {WEB_CLIENT_JOB_HINT}") from None
-        raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
+        raise CompileTimeout(exc.message + _timeout_note(prepared, limits)) from None
     logger.info(
         "compiled",
         extra={
@@ -280,13 +301,22 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     return document, len(compiled.slices), seconds
 
 
-def _timeout_note(prepared: Prepared) -> str:
-    """What the lowering added, when it did: a coarser precision makes the circuit smaller."""
+def _timeout_note(prepared: Prepared, limits: Limits) -> str:
+    """What was predicted, and what the lowering added, when it did: a coarser precision makes
+    the circuit smaller."""
+    seconds = _predicted_seconds(prepared, limits)
+    predicted = ""
+    if seconds is not None:
+        predicted = (
+            f" (its compile was predicted to take {seconds:g} s: the machine was slower than "
+            "predicted, or the prediction was off for this circuit)"
+        )
     report = prepared.lowering
     if not report.get("rotations_approximated"):
-        return ""
+        return predicted
     return (
-        f"; as lowered it has {prepared.gates} operations, {report['rotations_approximated']} "
+        f"{predicted}; as lowered it has {prepared.gates} operations, "
+        f"{report['rotations_approximated']} "
         f"rotations approximated at precision {report['precision']:g} "
         f"({report['t_gates_added']} T gates): a coarser precision (up to "
         f"{lowering.MAX_PRECISION:g}) makes it smaller"
@@ -300,6 +330,18 @@ def _resources(prepared: Prepared, slices: list[Any]) -> dict[str, Any]:
         resources.Assumptions(**prepared.assumptions),
         prepared.lowering.get("error_bound", 0.0),
     )
+
+
+def _predicted_seconds(prepared: Prepared, limits: Limits) -> float | None:
+    """The prediction `prepared` was admitted with, made again from its lowered source (quick:
+    it is in the compiler's dialect). Not kept in Prepared, whose fields are all the result's
+    key (jobs/ids.py): the prediction does not determine the result."""
+    try:
+        parsed = circuit_check.check(prepared.source, limits)
+        lowered = lowering.lower(parsed.circuit, parsed.source, None, limits.max_gates)
+    except ServiceError:
+        return None
+    return cost.predict(lowered.operations, lowered.qubits, prepared.litinski_transform).seconds
 
 
 def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:

@@ -49,6 +49,15 @@ class Limits:
     # Refuse before compiling what the cost model (cost.py) predicts to take longer or more memory.
     max_predicted_seconds: float
     max_predicted_megabytes: int
+    # What the front end (qasm_scan.py) refuses before qiskit parses anything, so that a small
+    # body cannot ask for a lot of work (defaults and reasons: _input_limits below). The
+    # operations a circuit expands to, gate definitions unrolled.
+    max_expanded_operations: int
+    max_gate_nesting: int
+    max_gate_parameters: int
+    max_expression_size: int
+    max_classical_bits: int
+    max_angle: float
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -71,6 +80,7 @@ def load_limits() -> Limits:
         # ends within the 24 s budget (14 x 1.64 = 23). The 1769 MB function keeps 500 MB spare.
         max_predicted_seconds=_float("LSC_MAX_PREDICTED_SECONDS", 14.0),
         max_predicted_megabytes=_int("LSC_MAX_PREDICTED_MB", 1200),
+        **_input_limits("LSC_", 20000),
     )
 
 
@@ -91,7 +101,32 @@ def load_job_limits() -> Limits:
         # less 10%.
         max_predicted_seconds=_float("LSC_JOB_MAX_PREDICTED_SECONDS", 450.0),
         max_predicted_megabytes=int(0.9 * _int("LSC_JOB_WORKER_MEMORY_MB", 3008)),
+        **_input_limits("LSC_JOB_", 200000),
     )
+
+
+def _input_limits(prefix: str, expanded: int) -> dict[str, int | float]:
+    """The front end's limits (docs/hostile-input.md): far above what real circuits use, far
+    below what costs a request time or memory. A job differs only in the operations it may
+    expand to (ten times its max_gates, as for the synchronous routes)."""
+    return {
+        # Operations after unrolling gate definitions (a 1 KB body can define 2^40).
+        "max_expanded_operations": _int(f"{prefix}MAX_EXPANDED_OPERATIONS", expanded),
+        # Gates defined in terms of gates, this deep (qelib1.inc's deepest is 4; 3000 overflowed
+        # Python's stack in the lowering).
+        "max_gate_nesting": _int(f"{prefix}MAX_GATE_NESTING", 64),
+        # Parameters of one gate definition (qelib1.inc's most is 3).
+        "max_gate_parameters": _int(f"{prefix}MAX_GATE_PARAMETERS", 16),
+        # Operators, function calls and parentheses in one parameter expression (qiskit
+        # evaluates them recursively: 1000 overflowed Python's stack).
+        "max_expression_size": _int(f"{prefix}MAX_EXPRESSION_SIZE", 64),
+        # Bits of all classical registers: qiskit makes an object per bit (a million: 6.5 s of
+        # CPU and 0.6 GB; ten million did not finish in a minute).
+        "max_classical_bits": _int(f"{prefix}MAX_CLASSICAL_BITS", 1024),
+        # The magnitude of a number in a parameter expression, an angle in radians (1e400 is
+        # infinite as a float).
+        "max_angle": _float(f"{prefix}MAX_ANGLE", 1e6),
+    }
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ def test_health_without_compiler_says_how_to_fix_it(invoke, no_compiler, monkeyp
         "max_response_bytes",
         "max_predicted_seconds",
         "max_predicted_megabytes",
+        "max_expanded_operations",
+        "max_gate_nesting",
+        "max_gate_parameters",
+        "max_expression_size",
+        "max_classical_bits",
+        "max_angle",
     }
 
 

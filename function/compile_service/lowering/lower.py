@@ -63,7 +63,7 @@ def lower(
     if len(circuit.qregs) > 1:
         report.merged_register = register
         report.registers = registers.register_slices(circuit)
-    steps = Rewriter(report).add_circuit(circuit)
+    steps = Rewriter(report, max_operations).add_circuit(circuit)
     gates = rotation_form.rewrite_runs(_resolve(steps, precision, max_operations, report))
     lowered = tuple(
         (gate.name, gate.qubits, gate.quarters) for gate in gates if gate.name != "barrier"

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from qiskit.circuit import Instruction, QuantumCircuit
@@ -20,7 +21,7 @@ from qiskit.qasm2.parse import _DefinedGate
 from qiskit.quantum_info import Operator
 from qiskit.synthesis import OneQubitEulerDecomposer
 
-from compile_service.errors import UnsupportedCircuit
+from compile_service.errors import CircuitTooLarge, UnsupportedCircuit
 from compile_service.lowering.dialect import NATIVE_GATES, NON_GATES
 from compile_service.lowering.report import LoweringReport
 
@@ -55,16 +56,31 @@ Step = Gate | Rotation
 
 
 class Rewriter:
-    def __init__(self, report: LoweringReport) -> None:
+    """`max_kept`: refuse (CircuitTooLarge) as soon as more operations than this are certain:
+    the gates written as they are (not `lowered`: rotation_form never rewrites them) each stay
+    one operation, so unrolling a large circuit stops there rather than at the end."""
+
+    def __init__(self, report: LoweringReport, max_kept: int | None = None) -> None:
         self.report = report
         self.steps: list[Step] = []
         self._last: dict[int, int] = {}  # qubit -> index in steps of the last step on it
+        self._max_kept = max_kept
+        self._kept = 0
 
     def add_circuit(self, circuit: QuantumCircuit) -> list[Step]:
-        for item in circuit.data:
+        for number, item in enumerate(circuit.data, start=1):
             qubits = tuple(circuit.find_bit(q).index for q in item.qubits)
             clbits = tuple(_clbit(circuit, c) for c in item.clbits)
-            self._add(item.operation, qubits, clbits, origin=None)
+            try:
+                self._add(item.operation, qubits, clbits, origin=None)
+            except (ArithmeticError, ValueError, RecursionError) as exc:
+                # A gate's definition evaluates its parameter expressions here: exp(1000)
+                # overflows, sqrt(-1) has no real value.
+                message = " ".join(str(exc).split())[:200] or type(exc).__name__
+                raise UnsupportedCircuit(
+                    f"operation {number} of the circuit ('{item.operation.name}') cannot be "
+                    f"unrolled into the compiler's gates: {message}"
+                ) from None
         return self.steps
 
     def _add(
@@ -75,6 +91,7 @@ class Rewriter:
         origin: str | None,
     ) -> None:
         name = operation.name
+        _check_finite(operation)
         if name in NATIVE_GATES or name in NON_GATES:
             self._append(Gate(name, qubits, clbits))
             return
@@ -98,15 +115,8 @@ class Rewriter:
             self._add(item.operation, inner, (), origin or name)
 
     def _add_single_qubit(self, operation: Instruction, qubit: int, origin: str) -> None:
-        try:
-            matrix = Operator(operation).data
-        except QiskitError:
-            raise UnsupportedCircuit(
-                f"'{operation.name}' (in '{origin}') is an opaque gate: nothing says what it does"
-            ) from None
-        for item in _EULER(matrix).data:
-            angle = float(item.operation.params[0])
-            if item.operation.name == "rx":
+        for axis, angle in _euler(operation, origin):
+            if axis == "rx":
                 self._append(Gate("h", (qubit,), lowered=True))
                 self._append(Rotation(angle, qubit, origin))
                 self._append(Gate("h", (qubit,), lowered=True))
@@ -114,6 +124,15 @@ class Rewriter:
                 self._append(Rotation(angle, qubit, origin))
 
     def _append(self, step: Step) -> None:
+        if isinstance(step, Gate) and not step.lowered and step.name != "barrier":
+            self._kept += 1
+            if self._max_kept is not None and self._kept > self._max_kept:
+                raise CircuitTooLarge(
+                    f"lowered to the compiler's gate set the circuit has more than "
+                    f"{self._max_kept} operations (found while unrolling its gates); this "
+                    f"service compiles at most {self._max_kept} at once: compile a smaller "
+                    "circuit"
+                )
         if isinstance(step, Rotation):
             last = self._last.get(step.qubit)
             previous = self.steps[last] if last is not None else None
@@ -123,6 +142,48 @@ class Rewriter:
         for qubit in _qubits(step):
             self._last[qubit] = len(self.steps)
         self.steps.append(step)
+
+
+# Euler rotations of standard single-qubit gates by (name, parameters): a circuit repeats its gates,
+# and a gate unrolled from a definition thousands of times costs one matrix, not thousands.
+_EULER_CACHE: dict[tuple[str, tuple[float, ...]], tuple[tuple[str, float], ...]] = {}
+_EULER_CACHE_SIZE = 4096
+
+
+def _euler(operation: Instruction, origin: str) -> tuple[tuple[str, float], ...]:
+    """("rz" or "rx", angle) in circuit order, exactly `operation` up to a global phase. Only
+    standard gates come here (a gate the circuit defines is unrolled), so the name and the
+    parameters say which matrix it is."""
+    try:
+        key = (operation.name, tuple(float(p) for p in operation.params))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _EULER_CACHE:
+        return _EULER_CACHE[key]
+    try:
+        matrix = Operator(operation).data
+    except QiskitError:
+        raise UnsupportedCircuit(
+            f"'{operation.name}' (in '{origin}') is an opaque gate: nothing says what it does"
+        ) from None
+    steps = tuple(
+        (item.operation.name, float(item.operation.params[0])) for item in _EULER(matrix).data
+    )
+    if key is not None and len(_EULER_CACHE) < _EULER_CACHE_SIZE:
+        _EULER_CACHE[key] = steps
+    return steps
+
+
+def _check_finite(operation: Instruction) -> None:
+    """A definition's parameters are evaluated from small numbers, and can still overflow:
+    a*1e6*1e6*... is infinite."""
+    for param in operation.params:
+        try:
+            value = float(param)
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(value):
+            raise ValueError(f"'{operation.name}' has the angle {value}, not a finite number")
 
 
 def _qubits(step: Step) -> tuple[int, ...]:

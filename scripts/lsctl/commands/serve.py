@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from lsctl.errors import CliError
+from lsctl.local.admission import DEFAULT_QUEUE
 from lsctl.paths import BUILD_DIR, PATCHED_COMPILER_DIR
 
 
@@ -26,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=positive,
         default=os.cpu_count() or 2,
         help="handler processes (default: cores)",
+    )
+    parser.add_argument(
+        "--queue",
+        type=waiting,
+        default=DEFAULT_QUEUE,
+        help="requests that wait for a worker; more are answered 503 with Retry-After "
+        f"(default {DEFAULT_QUEUE})",
     )
     parser.add_argument(
         "--compiler-dir",
@@ -70,6 +78,13 @@ def positive(value: str) -> int:
     return number
 
 
+def waiting(value: str) -> int:
+    number = _whole(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value}: the queue holds 0 or more requests")
+    return number
+
+
 def _whole(value: str) -> int:
     try:
         return int(value)
@@ -91,6 +106,7 @@ def _stop(signum: int, frame: object) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at import (http.server, multiprocessing): `lsctl --help` loads this module.
     from lsctl.local import job_pool, local_server, result_files
+    from lsctl.local.admission import Admission
 
     signal.signal(signal.SIGTERM, _stop)  # stop cleanly, workers included, on `kill`
     data_dir = args.data_dir.resolve()
@@ -108,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
     try:  # Ctrl-C from here on (warming up included) stops everything with one line
         state = workers.warm()
         try:
-            server = local_server.make_server(args.host, args.port, workers, data_dir / "results")
+            admission = Admission(args.workers, args.queue)
+            server = local_server.make_server(
+                args.host, args.port, workers, data_dir / "results", admission
+            )
         except OSError as exc:  # taken since check_port
             raise CliError(local_server.port_problem(args.host, args.port, exc)) from None
         host, port = server.server_address[:2]
@@ -118,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"WARNING: {state}.\nCompile routes will answer 503 until then.", flush=True)
         print(
             f"lattice-surgery compile service on http://{host}:{port} "
-            f"({args.workers} workers, {args.job_workers} job workers; "
+            f"({args.workers} workers, queue {args.queue}, {args.job_workers} job workers; "
             f"compiler {'ready' if state == 'ok' else 'MISSING'}; results in {data_dir})\n"
             f"  curl http://{host}:{port}/health\n"
             f"  web client: https://latticesurgery.com/?localapi=true  (Ctrl-C to stop)",

@@ -2,7 +2,8 @@
 
 Requests become API Gateway proxy events and are handled by a pool of worker processes, each of
 which imports the handler once and calls it on its main thread, as the Lambda runtime does (so
-the compile time budget works), and several requests run at once.
+the compile time budget works), and several requests run at once. A bounded queue (admission.py)
+holds those waiting for a worker; beyond it a request is answered 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from unittest import mock
 from lsctl.errors import CliError
 from lsctl.git import head_commit
 from lsctl.local import proxy_event, result_files
+from lsctl.local.admission import DEFAULT_QUEUE, Admission
 from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 from lsctl.local.process_pool import RestartingPool
 from lsctl.paths import FUNCTION_DIR, PATCHED_COMPILER_DIR, compiler_present
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Connections the kernel holds until the server accepts them: more than the queue ever holds, so
+# a burst is answered (a 503 at worst) rather than reset (http.server's default is 5).
+LISTEN_BACKLOG = 1024
 # Browsers may call the local service from the web client (latticesurgery.com with ?localapi=true)
 # and from a local copy of it on the usual development ports.
 LOCAL_CORS_ORIGINS = tuple(
@@ -125,6 +130,7 @@ class Workers:
     """The handler in a pool of processes, rebuilt if one dies (e.g. killed for memory)."""
 
     def __init__(self, size: int, paths: list[str], env: dict[str, str]) -> None:
+        self.size = size
         self._pool = RestartingPool(size, paths, env, then=_import_handler)
 
     def warm(self) -> str:
@@ -154,15 +160,33 @@ class Workers:
         self._pool.close(wait=True, terminate=terminate)
 
 
+class LocalServer(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
 def make_server(
-    host: str, port: int, workers: Workers, results_dir: Path | None = None
+    host: str,
+    port: int,
+    workers: Workers,
+    results_dir: Path | None = None,
+    admission: Admission | None = None,
 ) -> ThreadingHTTPServer:
+    """The HTTP server; `admission` bounds the requests running or waiting for a worker (by
+    default DEFAULT_QUEUE wait)."""
+    admitted = admission or Admission(workers.size, DEFAULT_QUEUE)
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "lsctl-local"
 
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or "0"
+            length = int(declared) if declared.isascii() and declared.isdigit() else -1
+            if length < 0:
+                self.close_connection = True  # where the body ends is not known
+                self._send(proxy_event.HttpResult(400, [], b"bad Content-Length\n"))
+                return
             if length > MAX_REQUEST_BYTES:
                 self._send(proxy_event.HttpResult(413, [], b"request body too large\n"))
                 return
@@ -170,9 +194,17 @@ def make_server(
             if results_dir is not None and result_files.handles(self.path):
                 self._send(result_files.serve(results_dir, self.path))  # S3's part
                 return
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            event = proxy_event.to_event(self.command, self.path, headers, body)
-            self._send(proxy_event.from_result(workers.invoke(event)))
+            ticket = admitted.enter()
+            if ticket is None:  # the body is read: answering now does not reset the connection
+                self._send(admitted.busy(self.path))
+                return
+            try:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                event = proxy_event.to_event(self.command, self.path, headers, body)
+                result = proxy_event.from_result(workers.invoke(event))
+            finally:
+                admitted.leave(ticket)
+            self._send(result)
 
         def _send(self, result: proxy_event.HttpResult) -> None:
             self.send_response(result.status)
@@ -192,6 +224,4 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return LocalServer((host, port), Handler)
