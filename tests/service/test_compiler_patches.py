@@ -1,14 +1,15 @@
 """patches/: every patch says what kind it is, and the performance patches change no output.
 
 The proof compiles a corpus with two copies of the compiler, upstream plus the `Kind: fix` patches
-only (0014 among them, so outputs the fixes change are the baseline) and upstream plus every patch, each in a process of its own, and compares, per circuit and
-transform setting: the JSON lsqecc's own json_pipeline writes from compile_str's result (or the
-exception, type and message, where the compiler refuses the circuit), the JSON the service's
-encoder writes from it, and for the small circuits the bodies both routes (`/compile`,
-`/v2/compile`) answer through the real handler. The corpus: the recorded circuits, a gate mix,
-the benchmark's `layered` circuits n = 2..16 (n >= 6 marked slow) and every circuit of
-../shared/corpus/qasmbench-small/ (skipped where that folder is absent). Upstream's own test
-suite must also have the same pass/fail set on both copies.
+only (0014 among them, so outputs the fixes change are the baseline) and upstream plus every
+patch, each in a process of its own, and compares, per circuit and transform setting: the JSON
+lsqecc's own json_pipeline writes from compile_str's result (or the exception, type and message,
+where the compiler refuses the circuit), the JSON the service's encoder writes from it, and for
+the small circuits the bodies both routes (`/compile`, `/v2/compile`) answer through the real
+handler. The corpus: the recorded circuits, a gate mix, the benchmark's `layered` circuits
+n = 2..16 (n >= 6 marked slow) and every circuit of ../shared/corpus/qasmbench-small/ (skipped
+where that folder is absent). Upstream's own test suite must also have the same pass/fail set on
+both copies.
 """
 
 from __future__ import annotations
