@@ -29,6 +29,12 @@ def git_or_none(cwd: Path, *args: str) -> str | None:
         return None
 
 
+def git_raw(cwd: Path, *args: str) -> bytes | None:
+    """git's stdout as it is (not stripped: e.g. a patch from `git show`), or None on failure."""
+    result = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
 def head_commit(cwd: Path = REPO_ROOT) -> str | None:
     """The commit checked out in `cwd`, or None outside a git checkout."""
     return git_or_none(cwd, "rev-parse", "HEAD")

@@ -3,6 +3,8 @@ without the compiler."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lsctl import cli
@@ -49,31 +51,50 @@ def test_section_checks_the_targets_from_the_rows():
                 "fixes_only": measured(0.15 * n**2.3, 0.2 * n**2.3),
             }
         )
-        for n in (4, 8, 12, 16, 24)
+        for n in (4, 8, 12, 16, 24, 32, 48)
     ]
     rows.append(
         {
-            "qubits": 32,
-            "gates": 320,
+            "qubits": 64,
+            "gates": 640,
             "patched": None,
             "patched_skipped": "predicted 70 s, over 60 s",
             "fixes_only": None,
             "fixes_only_skipped": "predicted 900 s, over 60 s",
         }
     )
-    section = scaling._section(rows, 3)
+    corpus = {
+        "status": "ok",
+        "reference": scaling.REFERENCE_COMMIT,
+        "rows": [
+            {
+                "circuit": name,
+                "patched": measured(0.05, 0.06),
+                "reference": measured(cpu, cpu),
+                "fixes_only": measured(0.2, 0.2),
+                "speedup_vs_reference": round(cpu / 0.05, 2),
+                "speedup_vs_fixes_only": 4.0,
+            }
+            for name, cpu in (("toffoli_n3", 0.12), ("simon_n6", 0.08))
+        ],
+    }
+    section = scaling._section(rows, 3, corpus)
     assert section["exponents"]["patched_compile_cpu"] == pytest.approx(2.0, abs=0.01)
     assert section["exponents"]["fixes_only_compile_cpu"] == pytest.approx(2.3, abs=0.01)
+    reference = scaling.REFERENCE_COMMIT
     assert section["meets"] == {
-        "speedup_n16": True,  # 0.15 * 16**0.3 / 0.01 = 34
-        "speedup_n24": True,
-        "exponent": True,
+        "speedup_n16": False,  # 0.15 * 16**0.3 / 0.01 = 34 < 40
+        f"speedup_toffoli_n3_vs_{reference}": True,  # 2.4
+        f"speedup_simon_n6_vs_{reference}": False,  # 1.6
+        "exponent": False,  # 2.0 > 1.5
         "encode_share_n16": True,
     }
     markdown = report._scaling(section)
     assert "predicted 70 s, over 60 s" in markdown
+    assert f"| toffoli_n3 vs main at {reference} | 2.4" in markdown
+    assert "| simon_n6 | 0.050 | 0.080 | 0.200 |" in markdown
     lines = [line for line in markdown.splitlines() if line.startswith("|")]
-    assert all(line.count("|") == lines[0].count("|") for line in lines[:8])
+    assert all(line.count("|") == lines[0].count("|") for line in lines[:10])
 
 
 def test_patch_steps_table_shows_each_step_against_the_fixes_only_row():
@@ -116,3 +137,17 @@ def test_workers_measure_the_real_compilers(tmp_path):
     assert rows[0]["json_bytes"] == rows[1]["json_bytes"] > 0  # byte-identical output
     assert rows[0]["slices"] == rows[1]["slices"]
     assert all(r["compile_cpu"] > 0 and r["gzip_bytes"] < r["json_bytes"] for r in rows)
+
+
+@pytest.mark.compiler
+def test_the_reference_compiler_is_main_at_the_reference_commit(tmp_path):
+    """The corpus rows compare with the compiler main built at REFERENCE_COMMIT: its patches/,
+    not this checkout's (so none of the patches added since)."""
+    src = scaling.prepare_reference(tmp_path / "reference")
+    if src is None:
+        pytest.skip(f"commit {scaling.REFERENCE_COMMIT} is not in this clone")
+    info = json.loads((src / compiler_source.INFO_FILE).read_text())
+    ours = [p.name for p in compiler_source.patch_files()]
+    assert info["patches"] == ours[: len(info["patches"])]
+    assert "0014-exact-litinski-transform-signs.patch" not in info["patches"]
+    assert len(info["patches"]) == 13

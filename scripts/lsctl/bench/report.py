@@ -269,6 +269,22 @@ def _scaling(section: dict[str, Any]) -> str:
                 for key, met in meets.items()
                 if key.startswith("speedup_n")
             ],
+            *[
+                [
+                    f"{key.removeprefix('speedup_').replace('_vs_', ' vs main at ')}",
+                    _ratio(
+                        next(
+                            r["speedup_vs_reference"]
+                            for r in section["corpus"]["rows"]
+                            if key == f"speedup_{r['circuit']}_vs_{section['corpus']['reference']}"
+                        )
+                    ),
+                    f"≥ {targets['corpus_speedup']}",
+                    _yes(met),
+                ]
+                for key, met in meets.items()
+                if key.startswith("speedup_") and "_vs_" in key
+            ],
             [
                 "encode + gzip share of a request at n=16",
                 section.get("encode_share_n16"),
@@ -277,7 +293,42 @@ def _scaling(section: dict[str, Any]) -> str:
             ],
         ],
     )
-    return table(headers, rows) + "\n\n" + summary + "\n\n" + section["note"] + "."
+    return (
+        table(headers, rows)
+        + "\n\n"
+        + summary
+        + _scaling_corpus(section.get("corpus") or {})
+        + "\n\n"
+        + section["note"]
+        + "."
+    )
+
+
+def _scaling_corpus(corpus: dict[str, Any]) -> str:
+    """Small real circuits: the service's compiler against main at the reference commit."""
+    if corpus.get("status") != "ok":
+        return f"\n\nCorpus circuits: {corpus['reason']}." if corpus.get("reason") else ""
+    reference = corpus["reference"]
+    rows = [
+        [
+            r["circuit"],
+            _secs(r["patched"], "compile_cpu"),
+            _secs(r["reference"], "compile_cpu"),
+            _secs(r["fixes_only"], "compile_cpu"),
+            _ratio(r["speedup_vs_reference"]),
+            _ratio(r["speedup_vs_fixes_only"]),
+        ]
+        for r in corpus["rows"]
+    ]
+    headers = [
+        "circuit",
+        "patched compile CPU (s)",
+        f"main at {reference} (s)",
+        "fixes only (s)",
+        f"speedup vs main at {reference}",
+        "speedup vs fixes only",
+    ]
+    return "\n\n" + table(headers, rows)
 
 
 def _secs(measured: dict[str, Any] | None, key: str) -> str | None:

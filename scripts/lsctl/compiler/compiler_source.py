@@ -87,11 +87,15 @@ def apply_patches(tree: Path, patches: list[Path]) -> None:
 
 
 def prepare(
-    dest: Path, source: CompilerSource | None = None, kinds: tuple[str, ...] = PATCH_KINDS
+    dest: Path,
+    source: CompilerSource | None = None,
+    kinds: tuple[str, ...] = PATCH_KINDS,
+    patches_dir: Path = PATCHES_DIR,
 ) -> Path:
     """Copy the compiler's sources to `dest`, apply patches/ (of the given kinds), and record what
     went in. kinds=("fix",) gives upstream as released plus only what it needs to run: the
-    baseline the benchmark compares with.
+    baseline the benchmark compares with. patches_dir: another set (the benchmark's reference
+    commit's patches/).
 
     Returns the directory to put on sys.path (it holds the `lsqecc` package and compiler_info.json).
     """
@@ -105,7 +109,7 @@ def prepare(
         ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"),
     )
     shutil.copy2(source.root / "LICENSE", dest / "LICENSE")
-    patches = patch_files(kinds=kinds)
+    patches = patch_files(patches_dir, kinds=kinds)
     apply_patches(dest, patches)
     info = {
         "compiler_commit": source.commit,
