@@ -39,14 +39,19 @@ def session(region: str | None = None) -> boto3.Session:
         raise CliError(f"AWS session: {exc}") from None
 
 
+def config() -> Any:
+    """lsctl's botocore Config (retries, user agent), for every client it makes."""
+    from botocore.config import Config
+
+    return Config(retries=RETRIES, user_agent_extra="lsctl")
+
+
 def client(service: str, region: str | None = None) -> Any:
     """A boto3 client; tests replace this function to hand out stubbed clients."""
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, NoRegionError
 
-    config = Config(retries=RETRIES, user_agent_extra="lsctl")
     try:
-        return session(region).client(service, config=config)
+        return session(region).client(service, config=config())
     except NoRegionError:
         raise CliError("no AWS region: pass --region or set AWS_REGION") from None
     except BotoCoreError as exc:

@@ -29,7 +29,7 @@ def bootstrap_outputs(region: str | None, profile: str | None = None) -> dict[st
 
         try:
             cfn: Any = boto3.Session(profile_name=profile, region_name=region).client(
-                "cloudformation", config=session.CONFIG
+                "cloudformation", config=session.config()
             )
         except Exception as exc:  # botocore's ProfileNotFound, NoRegionError, ...
             raise CliError(f"AWS profile {profile}: {exc}") from None
