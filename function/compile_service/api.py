@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
-from compile_service import compiler, encoding, payloads, service
+from compile_service import encoding, engines, payloads, service
 from compile_service.errors import BodyTooLarge, CircuitTooLarge, InvalidRequest, ServiceError
 from compile_service.jobs import backends, documents, lifecycle
 from compile_service.jobs.store import ACTIVE
@@ -86,9 +86,9 @@ def _body(max_bytes: int | None = None) -> bytes:
     return body
 
 
-def _headers(outcome: service.Outcome) -> dict[str, str]:
+def _headers(outcome: service.Outcome, engine: str = engines.DEFAULT) -> dict[str, str]:
     return {
-        "X-Compiler-Commit": str(compiler.info().get("compiler_commit", "missing")),
+        "X-Compiler-Commit": str(engines.get(engine).info().get("compiler_commit", "missing")),
         "X-Simulator": "NOOP",
         "X-Compile-Seconds": f"{outcome.seconds:.3f}",
         "X-Request-Id": _request_id(),
@@ -145,9 +145,10 @@ def compile_v2() -> Response[str]:
             limits,
             request.precision,
             backends.result_cache(),
+            request.engine_options(),
         )
     _count_success(outcome)
-    return _sized_response(outcome.document, _headers(outcome))
+    return _sized_response(outcome.document, _headers(outcome, request.engine))
 
 
 @app.post("/v2/jobs", cors=True)
@@ -158,7 +159,12 @@ def submit_job() -> Response[str]:
     # Lowering runs here, in the API's time budget; compiling runs in the worker's.
     submit_limits = dataclasses.replace(job_limits, compile_seconds=limits.compile_seconds)
     job = lifecycle.submit(
-        request.circuit, request.litinski_transform, request.precision, submit_limits, backend
+        request.circuit,
+        request.litinski_transform,
+        request.precision,
+        submit_limits,
+        backend,
+        request.engine_options(),
     )
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.ACCEPTED if job.status in ACTIVE else HTTPStatus.OK
@@ -192,10 +198,14 @@ def _job_path(job_id: str) -> str:
 @app.get("/health", cors=True)
 def health() -> Response[str]:
     metrics.add_metric(name="HealthChecked", unit=MetricUnit.Count, value=1)
-    compiler_info = compiler.info()
+    compiler = engines.get(engines.DEFAULT)
     document = {
         "status": "ok" if compiler.available() else "degraded",
-        "compiler": compiler_info,
+        "compiler": compiler.info(),
+        "engines": {
+            name: {"licence": engine.licence, **engine.info()}
+            for name, engine in engines.ENGINES.items()
+        },
         "python": platform.python_version(),
         "build": {
             "git_commit": identity.git_commit,

@@ -126,3 +126,76 @@ def gzip_document(slices: list[Any], text: str, extra: Callable[[], dict[str, An
         tail = extra()
         out.write(b"," + _encoder.encode(tail)[1:] if tail else b"}")
     return buffer.getvalue()
+
+
+class SliceSink:
+    """Where an engine puts its slices: Python objects (add_slices, lsqecc in process) or the
+    compact JSON of the slices array as it streams from a program (add_json, in chunks). finish()
+    writes the document: {"slices", "compilation_text"} then `extra()`'s fields."""
+
+    def __init__(self) -> None:
+        self._slices: list[Any] | None = None
+        self.json_bytes = 0
+
+    def add_slices(self, slices: list[Any]) -> None:
+        self._slices = slices
+
+    def add_json(self, chunk: bytes) -> None:
+        self.json_bytes += len(chunk)
+        self._write(chunk)
+
+    def _write(self, chunk: bytes) -> None:
+        raise NotImplementedError
+
+    def finish(self, text: str, extra: Callable[[], dict[str, Any]]) -> bytes:
+        raise NotImplementedError
+
+
+class JsonSink(SliceSink):
+    """The document as JSON bytes (a synchronous answer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buffer = io.BytesIO()
+        self._buffer.write(b'{"slices":')
+
+    def _write(self, chunk: bytes) -> None:
+        self._buffer.write(chunk)
+
+    def finish(self, text: str, extra: Callable[[], dict[str, Any]]) -> bytes:
+        if self._slices is not None:
+            return json_document(self._slices, text, extra)
+        if self.json_bytes == 0:
+            self._buffer.write(b"[]")
+        self._buffer.write(b',"compilation_text":' + _encoder.encode(text) + b"}")
+        return extend_object(self._buffer.getvalue(), extra())
+
+
+class GzipSink(SliceSink):
+    """The document gzipped as it is written (a job's result): the uncompressed JSON is never
+    held whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buffer = io.BytesIO()
+        self._gzip: gzip.GzipFile | None = None
+
+    def _write(self, chunk: bytes) -> None:
+        if self._gzip is None:
+            self._gzip = gzip.GzipFile(
+                fileobj=self._buffer, mode="wb", compresslevel=GZIP_LEVEL, mtime=0
+            )
+            self._gzip.write(b'{"slices":')
+        self._gzip.write(chunk)
+
+    def finish(self, text: str, extra: Callable[[], dict[str, Any]]) -> bytes:
+        if self._slices is not None:
+            return gzip_document(self._slices, text, extra)
+        if self._gzip is None:
+            self._write(b"[]")
+        assert self._gzip is not None
+        with self._gzip as out:
+            out.write(b',"compilation_text":' + _encoder.encode(text))
+            tail = extra()
+            out.write(b"," + _encoder.encode(tail)[1:] if tail else b"}")
+        return self._buffer.getvalue()

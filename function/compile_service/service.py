@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from compile_service import circuit_check, compiler, cost, encoding, legacy_text, lowering
+from compile_service import circuit_check, encoding, engines, legacy_text, lowering
 from compile_service.deadline import budget
+from compile_service.engines import EngineOptions
 from compile_service.errors import CircuitTooLarge, CompileTimeout, UnsupportedCircuit
 from compile_service.settings import SERVICE, Limits
 
@@ -27,8 +28,9 @@ Flavour = Literal["v2", "web_client"]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready for the compiler: `source` is the lowered circuit. `flavour`, `source`,
-    `litinski_transform` and `lowering` (what the user is told was done) determine the result
+    """A request ready for the compiler: `source` is the lowered circuit (in the input of the
+    engine `engine` names). `flavour`, `source`, `litinski_transform`, `engine` (which compiler,
+    with which options) and `lowering` (what the user is told was done) determine the result
     with the compiler build: they are what the result key and the job id hash."""
 
     flavour: Flavour
@@ -37,10 +39,11 @@ class Prepared:
     qubits: int
     gates: int
     lowering: dict[str, Any] = field(default_factory=dict)
+    engine: EngineOptions = field(default_factory=EngineOptions)
 
 
-# Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
-Writer = Callable[[list[Any], str, Callable[[], dict[str, Any]]], bytes]
+# Makes the sink a compiled document is written into: JSON (an answer) or gzip (a job's result).
+Writer = Callable[[], encoding.SliceSink]
 
 
 @dataclass(frozen=True)
@@ -76,17 +79,26 @@ def prepare(
     flavour: Flavour = "v2",
     precision: float | None = lowering.DEFAULT_PRECISION,
     packed: bool = False,
+    engine: EngineOptions | None = None,
 ) -> Prepared:
     """The one place a request becomes compiler input: validation and lowering happen here, so
     the synchronous routes, job submission and the result key all see the same thing. The limits
-    apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis).
-    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone."""
+    (the engine's own on this route) apply to the lowered circuit. Bounded by
+    `limits.compile_seconds` (rotation synthesis). `packed`: it will be compiled by
+    compile_packed (a job), whose memory is the slices alone. `engine`: lsqecc by default."""
+    compiler = engines.get((engine or EngineOptions()).name)
+    options = compiler.validate(engine or EngineOptions())
+    limits = compiler.limits(limits, packed)
     parsed = circuit_check.check(source, limits)
     with budget(limits.compile_seconds):
         lowered = lowering.lower(parsed.circuit, parsed.source, precision, limits.max_gates)
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    _check_cost(lowered, litinski_transform, limits, packed)
+    _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
+    engine_source, dropped = compiler.front_end(lowered)
+    report = lowered.report.as_dict()
+    if dropped:
+        report["dropped"] = dict(sorted({**report["dropped"], **dropped}.items()))
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -96,19 +108,26 @@ def prepare(
             )
     return Prepared(
         flavour,
-        lowered.source,
+        engine_source,
         litinski_transform,
         lowered.qubits,
         lowered.gates,
-        lowered.report.as_dict(),
+        report,
+        options,
     )
 
 
 def _check_cost(
-    lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
+    compiler: engines.Engine,
+    options: EngineOptions,
+    lowered: lowering.Lowered,
+    litinski_transform: bool,
+    limits: Limits,
+    packed: bool,
 ) -> None:
-    """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
-    predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
+    """Refuse, before compiling, what the engine predicts to run over the limits (its cost
+    model: cost.py for lsqecc)."""
+    predicted = compiler.predict(lowered, litinski_transform, options, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
@@ -116,9 +135,8 @@ def _check_cost(
         return
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
-    transform = "with" if litinski_transform else "without"
     raise CircuitTooLarge(
-        f"the circuit has {predicted.describe()} ({transform} the Litinski transform{done}); "
+        f"the circuit has {predicted.description} ({predicted.context}{done}); "
         f"this service compiles here what is predicted to take at most "
         f"{limits.max_predicted_seconds:g} s and {limits.max_predicted_megabytes} MB: "
         f"{report.advice()}"
@@ -141,10 +159,11 @@ def compile_circuit(
     limits: Limits,
     precision: float | None = lowering.DEFAULT_PRECISION,
     cache: ResultCache | None = None,
+    engine: EngineOptions | None = None,
 ) -> Outcome:
-    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats and what
-    the lowering did."""
-    prepared = prepare(source, litinski_transform, limits, precision=precision)
+    """The /v2 result: the engine's compilation_text exactly as it wrote it, compiler, stats and
+    what the lowering did."""
+    prepared = prepare(source, litinski_transform, limits, precision=precision, engine=engine)
     return compile_prepared(prepared, limits, cache)
 
 
@@ -156,7 +175,7 @@ def compile_prepared(
         hit = cache.get(prepared)
         if hit is not None:
             return dataclasses.replace(hit, lowering=prepared.lowering)
-    document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+    document, slices, seconds = _compile(prepared, limits, encoding.JsonSink)
     outcome = Outcome(
         document, prepared.qubits, prepared.gates, slices, seconds, lowering=prepared.lowering
     )
@@ -169,7 +188,7 @@ def compile_packed(prepared: Prepared, limits: Limits) -> Packed:
     """`prepared` compiled into what the result store keeps (a job's result): its JSON is written
     straight into gzip, a slice at a time, so it is never held whole uncompressed (it is about
     half the memory of a large compile otherwise; cost.py)."""
-    document_gz, slices, seconds = _compile(prepared, limits, encoding.gzip_document)
+    document_gz, slices, seconds = _compile(prepared, limits, encoding.GzipSink)
     return Packed(document_gz, prepared.qubits, prepared.gates, slices, seconds)
 
 
@@ -181,6 +200,8 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         shape_text = lambda text: legacy_text.for_web_client(text, transform)  # noqa: E731
     started = time.perf_counter()
     seconds = 0.0
+    compiler = engines.get(prepared.engine.name)
+    job = write is encoding.GzipSink
 
     def extra() -> dict[str, object]:
         """/v2's fields after the slices, timed to here (compile and encode)."""
@@ -188,14 +209,22 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         seconds = round(time.perf_counter() - started, 4)
         if prepared.flavour != "v2":
             return {}
-        return _v2_extra(prepared, len(compiled.slices), seconds)
+        return _v2_extra(prepared, compiler, run, seconds)
 
     try:
         with budget(limits.compile_seconds):
-            compiled = compiler.compile_qasm(prepared.source, prepared.litinski_transform)
+            sink = write()
+            run = compiler.compile(
+                prepared.source,
+                prepared.litinski_transform,
+                prepared.engine,
+                sink,
+                compiler.limits(limits, job),
+                job,
+            )
             compiled_at = time.perf_counter()
-            text = shape_text(compiled.text) if shape_text else compiled.text
-            document = write(compiled.slices, text, extra)
+            text = shape_text(run.text) if shape_text else run.text
+            document = sink.finish(text, extra)
     except CompileTimeout as exc:
         raise CompileTimeout(exc.message + _timeout_note(prepared)) from None
     logger.info(
@@ -206,13 +235,14 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
             "lowered": prepared.lowering.get("lowered", False),
             "rotations_approximated": prepared.lowering.get("rotations_approximated", 0),
             "litinski_transform": prepared.litinski_transform,
-            "slices": len(compiled.slices),
+            "engine": prepared.engine.name,
+            "slices": run.slices,
             "compile_ms": round((compiled_at - started) * 1000, 1),
             "encode_ms": round((time.perf_counter() - compiled_at) * 1000, 1),
-            "json_bytes" if write is encoding.json_document else "gzip_bytes": len(document),
+            "gzip_bytes" if job else "json_bytes": len(document),
         },
     )
-    return document, len(compiled.slices), seconds
+    return document, run.slices, seconds
 
 
 def _timeout_note(prepared: Prepared) -> str:
@@ -228,17 +258,17 @@ def _timeout_note(prepared: Prepared) -> str:
     )
 
 
-def _v2_extra(prepared: Prepared, slices: int, seconds: float) -> dict[str, object]:
+def _v2_extra(
+    prepared: Prepared, compiler: engines.Engine, run: engines.Run, seconds: float
+) -> dict[str, object]:
     return {
-        "compiler": {
-            "commit": compiler.info().get("compiler_commit", "missing"),
-            "simulator": "NOOP",
-        },
+        "compiler": compiler.document_fields(prepared.engine),
         "stats": {
             "qubits": prepared.qubits,
             "gates": prepared.gates,
-            "slices": slices,
+            "slices": run.slices,
             "seconds": seconds,
+            **run.stats,
         },
         "lowering": prepared.lowering,
     }

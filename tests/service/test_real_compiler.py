@@ -68,7 +68,7 @@ def test_demo_circuits_through_v2(invoke, name, litinski):
 @pytest.mark.parametrize("name", NAMES)
 def test_recorded_outputs_are_current(name, litinski):
     """If this fails after moving the submodule, re-record: tests/data/README.md."""
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     recorded = load(name, litinski)
     compiled = compiler.compile_qasm(circuit(name), litinski)
@@ -140,7 +140,7 @@ def test_imports_and_compiles_without_multiprocessing_semaphores():
             sys.exit("semaphores still work: the test would prove nothing")
         sys.path[:0] = {[str(REPO / "function"), str(REPO / "build" / "compiler" / "src")]!r}
         import app
-        from compile_service import compiler
+        from compile_service.engines import lsqecc as compiler
         result = compiler.compile_qasm({README_EXAMPLE!r}, True)
         print(json.dumps({{"slices": len(result.slices)}}))
         """

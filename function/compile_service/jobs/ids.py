@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from compile_service import compiler
+from compile_service import engines
 
 if TYPE_CHECKING:
     from compile_service.service import Prepared
@@ -29,7 +29,8 @@ def result_key(prepared: Prepared) -> str:
         "source": prepared.source,
         "litinski_transform": prepared.litinski_transform,
         "lowering": prepared.lowering,
-        "compiler": compiler.info(),
+        "engine": prepared.engine,
+        "compiler": engines.get(prepared.engine.name).info(),
     }
     digest = hashlib.sha256(msgspec.json.encode(material, order="sorted"))
     return digest.hexdigest()[:ID_LENGTH]

@@ -11,6 +11,7 @@ import msgspec
 from compile_service import service
 from compile_service.errors import JobNotFinished, JobNotFound
 from compile_service.jobs import ids
+from compile_service.engines import EngineOptions
 from compile_service.jobs.store import ACTIVE, Backend, JobRecord
 from compile_service.settings import Limits
 
@@ -26,11 +27,14 @@ def submit(
     precision: float | None,
     limits: Limits,
     backend: Backend,
+    engine: EngineOptions | None = None,
 ) -> JobRecord:
     """The job for this request: an existing one when it is queued, running, succeeded with its
     result still stored, or failed for a reason a retry cannot change; else a new one, queued
     (or succeeded at once when the result store already holds the result)."""
-    prepared = service.prepare(source, litinski_transform, limits, precision=precision, packed=True)
+    prepared = service.prepare(
+        source, litinski_transform, limits, precision=precision, packed=True, engine=engine
+    )
     job_id = ids.result_key(prepared)
     for _ in range(5):  # another submitter may write between our read and our write
         existing = backend.jobs.get(job_id)
