@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 
 from compile_service.engines import liblsqecc_cost, liblsqecc_input, limited_process
 from compile_service.engines.base import Engine, EngineOptions, Prediction, Run
-from compile_service.engines.slice_stream import CompactSlices
+from compile_service.engines.slice_stream import CompactSlices, Runaway
 from compile_service.errors import (
     CircuitTooLarge,
     CompileFailed,
@@ -53,7 +53,12 @@ REFUSED_LAYOUTS = {
     "compact": "layout 'compact' does not terminate in liblsqecc (its issue #134: from 8 qubits "
     "it writes slices forever); use 'edpc' or 'compact_no_clogging'"
 }
+# A terminating compile writes 1-3 slices per gate (stream) and fewer (wave): past this many the
+# slicer is looping (slice_stream.Runaway).
+RUNAWAY_SLICES_PER_GATE = 50
+RUNAWAY_SLICES_MIN = 1000
 _PACKAGE = Path(__file__).resolve().parents[1]
+_OTHER_LAYOUT = {"edpc": "compact_no_clogging", "compact_no_clogging": "edpc"}
 _COUNT = re.compile(r"^(LS Instructions read|Slices)\s+(\d+)\s*$", re.MULTILINE)
 _VOLUME = re.compile(r"^(Total|Distillation|Unused routing|Dead|Other active) volume: (\d+)", re.M)
 _WHAT = re.compile(r"what\(\):\s*(.*)", re.DOTALL)
@@ -156,7 +161,8 @@ class LiblsqeccEngine(Engine):
         )
         argv = [str(path), "-I", "qasm", "-L", str(options.layout), "-P", str(options.schedule)]
         stats_only = options.output == "stats"
-        compact = CompactSlices()
+        gates = source.count(";\n") - source.count("\nqreg ") - 2  # header, qreg: not gates
+        compact = CompactSlices(RUNAWAY_SLICES_MIN + RUNAWAY_SLICES_PER_GATE * max(gates, 0))
 
         def on_output(chunk: bytes) -> None:
             piece = compact.feed(chunk)
@@ -175,6 +181,13 @@ class LiblsqeccEngine(Engine):
             )
         except limited_process.LimitExceeded as exc:
             raise _limit_error(exc, job) from None
+        except Runaway:
+            raise UnsupportedCircuit(
+                f"liblsqecc does not terminate on this circuit with layout {options.layout!r}: "
+                f"it wrote over {compact.max_slices} slices for {gates} gates (a compile takes "
+                "1-3 per gate) and was stopped; try another layout (e.g. "
+                f"'{_OTHER_LAYOUT[str(options.layout)]}') or engine 'lsqecc'"
+            ) from None
         if finished.returncode != 0:
             raise CompileFailed(_explain(finished))
         if not stats_only:

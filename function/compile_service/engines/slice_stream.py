@@ -5,6 +5,11 @@ separated by `,`, then `]`: about three times the bytes of the same JSON without
 slice ends where a line is a lone `]` at column 0 (everything inside is indented, and JSON
 strings hold no raw newline), so each slice is cut out there and re-encoded by msgspec's
 formatter (C code, strings untouched) without ever building Python objects for its cells.
+
+It also stops a slicer that does not terminate: past `max_slices` it raises Runaway (the
+caller's process is killed on the way out). liblsqecc loops, writing slices for ever, with
+layout compact from 8 qubits (its issue #134) and with layout edpc on some small circuits (a lone
+`cx` on 2 qubits); the stream schedule takes 1-3 slices per gate.
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ from compile_service.errors import CompileFailed
 _END = b"\n]"
 
 
+class Runaway(Exception):
+    """More slices than any terminating compile of the circuit writes."""
+
+
 class CompactSlices:
     """Feed the slicer's output in chunks; get the compact JSON of the slices array back."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_slices: int | None = None) -> None:
         self._pending = bytearray()
         self.slices = 0
+        self.max_slices = max_slices
 
     def feed(self, chunk: bytes) -> bytes:
         self._pending += chunk
@@ -53,4 +63,6 @@ class CompactSlices:
         except msgspec.DecodeError:
             raise CompileFailed("liblsqecc wrote a slice that is not JSON") from None
         self.slices += 1
+        if self.max_slices is not None and self.slices > self.max_slices:
+            raise Runaway(self.max_slices)
         return (b"[" if self.slices == 1 else b",") + compact

@@ -64,6 +64,6 @@ def _liblsqecc(allow_missing: bool) -> None:
             raise
         print(f"notice: {exc}; liblsqecc tests will be skipped")
         return
-    print(f"liblsqecc {source.commit[:7]}: building {liblsqecc_source.BINARY} (about 2 CPU-min)")
+    print(f"liblsqecc {source.commit[:7]}: {liblsqecc_source.BINARY} (a build takes ~2 CPU-min)")
     bin_dir = liblsqecc_source.build(source)
-    print(f"liblsqecc {source.commit[:7]} patched and built into {bin_dir}")
+    print(f"liblsqecc {source.commit[:7]} patched and built, statically linked, in {bin_dir}")
