@@ -111,9 +111,7 @@ def liblsqecc_limits(route: Limits, job: bool) -> tuple[Limits, ProgramLimits]:
         route,
         max_qubits=_int(prefix + "MAX_QUBITS", 4096 if job else 1024),
         max_gates=_int(prefix + "MAX_GATES", 1_000_000 if job else 100_000),
-        max_predicted_seconds=_float(
-            prefix + "MAX_PREDICTED_SECONDS", route.max_predicted_seconds
-        ),
+        max_predicted_seconds=_float(prefix + "MAX_PREDICTED_SECONDS", route.max_predicted_seconds),
     )
     program = ProgramLimits(
         # Its own peak is ~10 MB at 64 qubits; the rest of the function's memory is the JSON.

@@ -7,7 +7,9 @@ its default), writes the same cells with two differences CellViewer draws all th
 may be "None" (no border: the style maps give undefined and the browser ignores the property),
 and `activity` is {"activity_type": ...} without `op` (CellViewer reads only activity_type), its
 activity_type null when the patch is idle. `strict=True` is the schema as slices.ts states it
-(lsqecc's output); the default admits liblsqecc's two differences and nothing else.
+and as lsqecc writes it (the client draws the edges a cell has, Object.keys(cell.edges), and its
+text only when there is one: lsqecc writes ancilla cells with some edges and a null text); the
+default admits liblsqecc's two differences and nothing else.
 """
 
 from __future__ import annotations
@@ -42,11 +44,10 @@ def cell_schema(strict: bool) -> dict[str, Any]:
                     "edges": {
                         "type": "object",
                         "properties": {o: edge for o in ORIENTATIONS},
-                        "required": list(ORIENTATIONS),
                         "additionalProperties": False,
                     },
                     "patch_type": {"enum": PATCH_TYPES},
-                    "text": {"type": "string"},
+                    "text": {"type": ["string", "null"]},
                     "activity": {"oneOf": [{"type": "null"}, activity]},
                 },
                 "required": ["edges", "patch_type", "text", "activity"],

@@ -59,7 +59,9 @@ RUNAWAY_SLICES_PER_GATE = 50
 RUNAWAY_SLICES_MIN = 1000
 _PACKAGE = Path(__file__).resolve().parents[1]
 _OTHER_LAYOUT = {"edpc": "compact_no_clogging", "compact_no_clogging": "edpc"}
-_COUNT = re.compile(r"^(LS Instructions read|Slices)\s+(\d+)\s*$", re.MULTILINE)
+# Its summary lines. "Slices N" (its slice_count()) is not the number of slices it draws: with -o
+# they are counted as they arrive, with -f stats by "Slices written" (patches/liblsqecc/0003).
+_COUNT = re.compile(r"^(LS Instructions read|Slices written)\s+(\d+)\s*$", re.MULTILINE)
 _VOLUME = re.compile(r"^(Total|Distillation|Unused routing|Dead|Other active) volume: (\d+)", re.M)
 _WHAT = re.compile(r"what\(\):\s*(.*)", re.DOTALL)
 
@@ -194,7 +196,7 @@ class LiblsqeccEngine(Engine):
             sink.add_json(compact.close())
         summary = finished.stdout.replace("\r", "\n")  # progress lines end in a carriage return
         counts = {name: int(value) for name, value in _COUNT.findall(summary)}
-        slices = counts.get("Slices", compact.slices)
+        slices = counts.get("Slices written", 0) if stats_only else compact.slices
         stats: dict[str, Any] = {"ls_instructions": counts.get("LS Instructions read")}
         volumes = {name: int(value) for name, value in _VOLUME.findall(summary)}
         if volumes:
@@ -249,6 +251,4 @@ def _limit_error(exc: limited_process.LimitExceeded, job: bool) -> Exception:
             f"liblsqecc used up its {limits.cpu_seconds} CPU seconds on this circuit: ask for "
             f"output 'stats' or schedule 'wave', or compile a smaller circuit{where}"
         )
-    return CompileTimeout(
-        f"liblsqecc did not finish within {limits.wall_seconds:g} s{where}"
-    )
+    return CompileTimeout(f"liblsqecc did not finish within {limits.wall_seconds:g} s{where}")

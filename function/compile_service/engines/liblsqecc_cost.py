@@ -71,8 +71,10 @@ def predict(lowered: Lowered, options: EngineOptions, packed: bool) -> Cost:
     cells = layout_cells(lowered.qubits)
     slices = max(1, round(SLICES_PER_GATE * gates))
     drawn = slices * cells
-    held = 0 if options.output == "stats" else drawn * (
-        PACKED_BYTES_PER_CELL if packed else BYTES_PER_CELL
+    held = (
+        0
+        if options.output == "stats"
+        else drawn * (PACKED_BYTES_PER_CELL if packed else BYTES_PER_CELL)
     )
     return Cost(
         qubits=lowered.qubits,

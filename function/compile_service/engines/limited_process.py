@@ -89,13 +89,13 @@ def run(
         ):
             started = resource.getrusage(resource.RUSAGE_CHILDREN)
             try:
-                process = subprocess.Popen(  # noqa: S603 - argv is ours, not the request's
+                process = subprocess.Popen(
                     [*argv, *output_arg(f"/dev/fd/{write_end}")],
                     stdin=stdin_file,
                     stdout=stdout_file,
                     stderr=stderr_file,
                     pass_fds=(write_end,),
-                    preexec_fn=_set_limits(limits),  # noqa: PLW1509 - setrlimit must run there
+                    preexec_fn=_set_limits(limits),
                     start_new_session=True,
                     close_fds=True,
                 )

@@ -156,7 +156,7 @@ class LsqeccEngine(Engine):
             raise InvalidRequest(
                 f"{', '.join(sent)}: these options are only for engine 'liblsqecc'; the "
                 "default engine 'lsqecc' has its own layout and schedule and writes slices: "
-                "send \"engine\": \"liblsqecc\" to use them"
+                'send "engine": "liblsqecc" to use them'
             )
         return options
 

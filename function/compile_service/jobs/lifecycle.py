@@ -9,9 +9,9 @@ import time
 import msgspec
 
 from compile_service import service
+from compile_service.engines import EngineOptions
 from compile_service.errors import JobNotFinished, JobNotFound
 from compile_service.jobs import ids
-from compile_service.engines import EngineOptions
 from compile_service.jobs.store import ACTIVE, Backend, JobRecord
 from compile_service.settings import Limits
 

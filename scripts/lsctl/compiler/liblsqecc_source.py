@@ -112,8 +112,9 @@ def build(
             raise CliError(
                 f"building liblsqecc needs `{tool}`: apt-get install cmake g++ libboost-graph-dev"
             )
-    shutil.rmtree(work, ignore_errors=True)
-    tree = work / "src"
+    tree, cmake, staged = work / "src", work / "cmake", work / "bin.tmp"
+    for stale in (tree, cmake, staged):  # bin/ stays usable until the new one replaces it
+        shutil.rmtree(stale, ignore_errors=True)
     shutil.copytree(
         source.root,
         tree,
@@ -121,22 +122,23 @@ def build(
         symlinks=True,
     )
     apply_patches(tree, patches)
-    cmake = work / "cmake"
     _run(["cmake", "-S", str(tree), "-B", str(cmake), *CMAKE_OPTIONS], "configure")
     parallel = str(jobs or os.cpu_count() or 1)
     _run(["cmake", "--build", str(cmake), "--target", BINARY, "-j", parallel], "build")
-    bin_dir.mkdir(parents=True)
-    shutil.copy2(cmake / BINARY, bin_dir / BINARY)
-    shutil.copy2(tree / "LICENSE", bin_dir / "LICENSE.liblsqecc")
-    if not statically_linked(bin_dir / BINARY):
-        raise CliError(f"{bin_dir / BINARY} is not statically linked: check CMAKE_OPTIONS")
+    staged.mkdir(parents=True)
+    shutil.copy2(cmake / BINARY, staged / BINARY)
+    shutil.copy2(tree / "LICENSE", staged / "LICENSE.liblsqecc")
+    if not statically_linked(staged / BINARY):
+        raise CliError(f"{cmake / BINARY} is not statically linked: check CMAKE_OPTIONS")
     info = {
         "compiler_commit": source.commit,
         "patches": [p.name for p in patches],
         "static": True,
         "fingerprint": fingerprint,
     }
-    (bin_dir / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    (staged / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    shutil.rmtree(bin_dir, ignore_errors=True)
+    staged.rename(bin_dir)
     shutil.rmtree(tree)  # the object files stay in cmake/ for a look; the sources are the copy
     return bin_dir
 
