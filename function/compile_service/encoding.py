@@ -167,8 +167,10 @@ class JsonSink(SliceSink):
             return json_document(self._slices, text, extra)
         if self.json_bytes == 0:
             self._buffer.write(b"[]")
-        self._buffer.write(b',"compilation_text":' + _encoder.encode(text) + b"}")
-        return extend_object(self._buffer.getvalue(), extra())
+        self._buffer.write(b',"compilation_text":' + _encoder.encode(text))
+        tail = extra()
+        self._buffer.write(b"," + _encoder.encode(tail)[1:] if tail else b"}")
+        return self._buffer.getvalue()
 
 
 class GzipSink(SliceSink):

@@ -288,3 +288,44 @@ def test_unknown_option_types_are_invalid_requests():
         payloads.decode(
             b'{"circuit": "x", "engine": "liblsqecc", "layout": 3}', payloads.CompileRequest
         )
+
+
+@pytest.mark.parametrize("stats", [False, True])
+def test_both_sinks_write_the_same_document_from_streamed_json(stats):
+    """A synchronous answer (JSON) and a job's result (gzip, written as the slices stream) are
+    the same document; with output stats the slices are an empty list."""
+    import gzip
+
+    from compile_service import encoding
+
+    chunks = [] if stats else [b'[[[null,{"a":', b'"b"}]]', b",[[null]]]"]
+
+    def extra() -> dict:
+        return {"stats": {"slices": 0 if stats else 2}}
+
+    documents = []
+    for sink in (encoding.JsonSink(), encoding.GzipSink()):
+        for chunk in chunks:
+            sink.add_json(chunk)
+        documents.append(sink.finish("text", extra))
+    plain, packed = documents
+    assert gzip.decompress(packed) == plain
+    expected = {"slices": [] if stats else [[[None, {"a": "b"}]], [[None]]]}
+    assert json.loads(plain) == {**expected, "compilation_text": "text", **extra()}
+
+
+def test_python_slices_are_written_as_before_by_both_sinks():
+    import gzip
+
+    from compile_service import encoding
+
+    slices = [[[None, {"edges": {"Top": "Solid"}, "text": "|0>"}]]]
+    extra = lambda: {"stats": {"slices": 1}}  # noqa: E731
+    plain, packed = encoding.JsonSink(), encoding.GzipSink()
+    plain.add_slices(slices)
+    packed.add_slices(slices)
+    assert plain.finish("t", extra) == encoding.json_document(slices, "t", extra)
+    assert packed.finish("t", extra) == encoding.gzip_document(slices, "t", extra)
+    assert gzip.decompress(encoding.gzip_document(slices, "t", extra)) == encoding.json_document(
+        slices, "t", extra
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ from tests.service.recorded import NAMES, load
 
 pytestmark = pytest.mark.liblsqecc
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "qasmbench-small"
+)
 GZIP = {"Accept-Encoding": "gzip"}
 # A lone cx on 2 qubits: liblsqecc's EDPC layout writes slices for ever (as its compact layout
 # does from 8 qubits, its issue #134).
@@ -147,8 +152,9 @@ def test_over_the_output_limit_is_a_413_saying_what_to_do(invoke, monkeypatch):
 
 
 def test_out_of_memory_is_a_422_with_the_reason(invoke, monkeypatch):
-    monkeypatch.setenv("LSC_LIBLSQECC_MEMORY_MB", "24")
-    result = invoke("POST", "/v2/compile", body(layered(128).qasm, output="stats"))
+    # The wave schedule holds ~21 MB at 256 qubits (the stream schedule 2.5 MB).
+    monkeypatch.setenv("LSC_LIBLSQECC_MEMORY_MB", "8")
+    result = invoke("POST", "/v2/compile", body(layered(256).qasm, schedule="wave", output="stats"))
     assert result["statusCode"] == 422, result["body"]
     assert "memory" in json.loads(result["body"])["error"]["message"]
 

@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +229,11 @@ def _explain(finished: limited_process.Finished) -> str:
     """liblsqecc's own reason (an uncaught exception's what(), or its error line)."""
     found = _WHAT.search(finished.stderr)
     message = found.group(1) if found else finished.stderr
-    message = " ".join(message.split())[:400] or f"exit status {finished.returncode}"
+    message = " ".join(message.split())[:400]
+    if finished.returncode < 0 and not found:
+        name = signal.Signals(-finished.returncode).name
+        message = f"it stopped with {name} {message}".strip()
+    message = message or f"exit status {finished.returncode}"
     return f"liblsqecc could not compile this circuit: {message}"
 
 

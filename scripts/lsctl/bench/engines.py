@@ -26,7 +26,11 @@ from lsctl.bench.circuits import layered
 from lsctl.local.lambda_fakes import lambda_environment
 from lsctl.paths import FUNCTION_DIR, LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 
-CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+)
 LIBLSQECC_SIZES = (4, 8, 16, 32, 64, 128, 256)
 LSQECC_SIZES = (4, 8, 16, 32)
 QUICK_LIBLSQECC_SIZES = (4, 16, 64)
@@ -174,13 +178,18 @@ def _paths() -> list[str]:
     return [str(FUNCTION_DIR), str(compiler) if compiler.is_dir() else ""]
 
 
-def through_service(body: dict[str, Any], job: bool = False, timeout: float = 1800) -> dict:
+def through_service(
+    body: dict[str, Any],
+    job: bool = False,
+    timeout: float = 1800,
+    env: dict[str, str] | None = None,
+) -> dict:
     """One request in a fresh worker: its CPU, peak memory, slices and bytes."""
     paths = _paths()
     request = {"body": body, "job": job, "warm": not job}
     env_path = [*paths, str(REPO_ROOT / "scripts")]
     script = f"import sys; sys.path[:0] = {env_path!r}\n" + _SERVICE
-    return _python(script, paths, json.dumps(request), timeout, HANDLER_ENV)
+    return _python(script, paths, json.dumps(request), timeout, {**HANDLER_ENV, **(env or {})})
 
 
 def bare_cli(
@@ -320,7 +329,12 @@ def measure_qft(progress: Callable[[str], None], qubits: int = QFT_QUBITS) -> di
         "output": "stats",
         "precision": QFT_PRECISION,
     }
-    measured = through_service(body, job=True, timeout=TARGET_QFT_SECONDS + 300)
+    # Submission lowers it within the API's budget (24 s: ~6 CPU-seconds on one core); on a
+    # shared machine the wall clock can run over, so the budget is lifted here and the lowering's
+    # CPU seconds reported.
+    measured = through_service(
+        body, job=True, timeout=TARGET_QFT_SECONDS + 600, env={"LSC_COMPILE_SECONDS": "600"}
+    )
     return {
         "qubits": qubits,
         "precision": QFT_PRECISION,
