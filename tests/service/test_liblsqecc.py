@@ -191,3 +191,31 @@ def test_a_job_streams_its_result_gzipped_and_the_result_is_drawable(invoke, loc
     # The same request, synchronously, is answered from the job's result.
     again = invoke("POST", "/v2/compile", body(layered(32).qasm, schedule="wave"))
     assert again["headers"]["X-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("layout", ["edpc", "compact_no_clogging"])
+def test_the_cost_model_never_predicts_fewer_slices_than_liblsqecc_draws(layout):
+    """Its limits rest on the prediction erring high (liblsqecc_cost.py), checked on layered
+    circuits and, where present, the shared corpus."""
+    from compile_service import circuit_check, lowering, service
+    from compile_service.engines import EngineOptions, liblsqecc_cost
+    from compile_service.errors import ServiceError
+    from compile_service.settings import load_job_limits
+
+    limits = load_job_limits()
+    circuits = [layered(n).qasm for n in (2, 8, 32)]
+    circuits += [path.read_text() for path in corpus_circuits()]
+    checked = 0
+    for source in circuits:
+        options = EngineOptions("liblsqecc", layout, "stream", "stats")
+        try:
+            prepared = service.prepare(source, True, limits, packed=True, engine=options)
+        except ServiceError:
+            continue  # refused before the engine (reset, if, invalid)
+        parsed = circuit_check.check(source, limits)
+        low = lowering.lower(parsed.circuit, parsed.source, lowering.DEFAULT_PRECISION, 10**6)
+        predicted = liblsqecc_cost.predict(low, options, packed=True)
+        drawn = service.compile_packed(prepared, limits).slices
+        assert drawn <= predicted.slices, (source[:200], drawn, predicted)
+        checked += 1
+    assert checked >= 3

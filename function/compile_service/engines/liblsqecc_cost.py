@@ -5,11 +5,13 @@ prints the fit; docs/engines.md, "Cost model").
 Why it has this shape (measured with the pinned liblsqecc, EDPC layout):
 - the EDPC layout of n qubits is a square of side 2*ceil(sqrt(n)) + 3 cells (exact for every
   n measured); every slice is that whole grid;
-- its instructions: one per gate of its input (after the front end), with the stream schedule
-  about SLICES_PER_GATE slices per gate; the wave schedule packs them into far fewer (bounded
-  here by the stream's count: a prediction, not a promise, may only err high);
-- CPU time and the JSON it writes both follow slices x cells; with output "stats" it still
-  computes every slice, but writes none;
+- slices: with the stream schedule 1-3 per gate of its input (after the front end) for every
+  corpus circuit and `layered` (least squares over the corpus: 2.5 per gate whatever the gate),
+  4.3 for a 100-qubit QFT; SLICES_PER_GATE takes the largest, per layout. The wave schedule packs
+  them into fewer, bounded here by the stream's count (a limit may only err high);
+- CPU time follows slices x cells: writing the JSON of every cell (SECONDS_PER_CELL, `layered`
+  n=32..256) costs ten times computing it (STATS_SECONDS_PER_CELL, output "stats": the QFT's
+  320 million cells in 28 s);
 - its own memory is ~10 MB whatever the size (it streams); the service holds the compact JSON of
   a synchronous answer whole (BYTES_PER_CELL), a job's only gzipped (PACKED_BYTES_PER_CELL).
 """
@@ -26,8 +28,9 @@ if TYPE_CHECKING:
     from compile_service.engines.base import EngineOptions
     from compile_service.lowering import Lowered
 
-SLICES_PER_GATE = 2.25
-SECONDS_PER_CELL = 1.2e-6  # slices x cells, stream schedule (CPU of one EPYC core)
+SLICES_PER_GATE = {"edpc": 4.5, "compact_no_clogging": 6.0}
+SECONDS_PER_CELL = 1.2e-6  # slices x cells, JSON written and re-encoded (one EPYC core)
+STATS_SECONDS_PER_CELL = 1.0e-7  # slices x cells, output "stats"
 SECONDS_PER_GATE = 2e-5  # parsing, the lowering's last step, routing set-up
 BYTES_PER_CELL = 46  # compact JSON
 PACKED_BYTES_PER_CELL = 1  # gzipped (slices compress 50-150 times)
@@ -69,8 +72,9 @@ def input_gates(lowered: Lowered) -> int:
 def predict(lowered: Lowered, options: EngineOptions, packed: bool) -> Cost:
     gates = input_gates(lowered)
     cells = layout_cells(lowered.qubits)
-    slices = max(1, round(SLICES_PER_GATE * gates))
+    slices = max(1, round(SLICES_PER_GATE[str(options.layout)] * gates))
     drawn = slices * cells
+    per_cell = STATS_SECONDS_PER_CELL if options.output == "stats" else SECONDS_PER_CELL
     held = (
         0
         if options.output == "stats"
@@ -81,6 +85,6 @@ def predict(lowered: Lowered, options: EngineOptions, packed: bool) -> Cost:
         gates=gates,
         slices=slices,
         cells=cells,
-        seconds=round(gates * SECONDS_PER_GATE + drawn * SECONDS_PER_CELL, 2),
+        seconds=round(gates * SECONDS_PER_GATE + drawn * per_cell, 2),
         megabytes=round(BASE_MEGABYTES + held / 1e6),
     )

@@ -381,7 +381,7 @@ def fit_cost_model(layered_rows: list[dict[str, Any]]) -> dict[str, Any]:
             "BYTES_PER_CELL": round(mean("bytes_per_cell"), 1),
         },
         "in_use": {
-            "SLICES_PER_GATE": liblsqecc_cost.SLICES_PER_GATE,
+            "SLICES_PER_GATE": liblsqecc_cost.SLICES_PER_GATE["edpc"],
             "SECONDS_PER_CELL": liblsqecc_cost.SECONDS_PER_CELL,
             "BYTES_PER_CELL": liblsqecc_cost.BYTES_PER_CELL,
         },
