@@ -2,8 +2,8 @@
 CPU, memory, time and output-size limits (limited_process), its slices streamed into the
 document's sink as compact JSON (slice_stream). Never linked into the service.
 
-Where the binary is: $LSC_LIBLSQECC_SLICER, else bin/ beside the compile_service package (the
-Lambda bundle), else build/liblsqecc/bin of the repository (`make compiler`). Without it the
+Where the binary is: $LSC_LIBLSQECC_SLICER, else liblsqecc/ beside the compile_service package
+(the Lambda bundle), else build/liblsqecc/bin of the repository (`make compiler`). Without it the
 engine is unavailable: requests for it answer 503 saying how to build it.
 """
 
@@ -71,7 +71,10 @@ def _candidates() -> list[Path]:
     configured = os.environ.get("LSC_LIBLSQECC_SLICER")
     if configured:
         return [Path(configured)]
-    return [_PACKAGE.parent / "bin" / BINARY, _PACKAGE.parents[1] / "build/liblsqecc/bin" / BINARY]
+    return [
+        _PACKAGE.parent / "liblsqecc" / BINARY,
+        _PACKAGE.parents[1] / "build/liblsqecc/bin" / BINARY,
+    ]
 
 
 @functools.cache

@@ -346,6 +346,8 @@ def measure_qft(progress: Callable[[str], None], qubits: int = QFT_QUBITS) -> di
 def fit_cost_model(layered_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """liblsqecc_cost's constants from the layered runs (stream schedule, EDPC): slices per
     input gate, CPU per slice-cell (the bare CLI's), compact JSON bytes per slice-cell."""
+    if str(FUNCTION_DIR) not in sys.path:  # the service's own model, imported from function/
+        sys.path.insert(0, str(FUNCTION_DIR))
     from compile_service.engines import liblsqecc_cost
 
     points = []
@@ -397,6 +399,7 @@ def measure(
         progress,
     )
     document: dict[str, Any] = {"layered": layered_section}
+    progress(f"layered: {json.dumps(layered_section['targets'])}")
     document["cost_model"] = fit_cost_model(layered_section["rows"])
     if corpus:
         document["corpus"] = measure_corpus(progress)

@@ -3,7 +3,7 @@
     app.py, worker.py,
     compile_service/               the handlers (function/): the API's and the job worker's
     lsqecc/, compiler_info.json    the patched compiler (compiler_source.prepare), if present
-    bin/lsqecc_slicer              liblsqecc's CLI, statically linked (liblsqecc_source.build),
+    liblsqecc/lsqecc_slicer        liblsqecc's CLI, statically linked (liblsqecc_source.build),
                                    with liblsqecc_info.json and its licence, if present
     everything else                requirements/runtime.txt installed for Lambda's platform
 
@@ -281,7 +281,8 @@ def add_compiler(stage: Path, source: compiler_source.CompilerSource) -> dict[st
 
 
 def add_liblsqecc(stage: Path, warnings: list[str]) -> dict[str, Any]:
-    """bin/lsqecc_slicer (built by `make compiler`, or here if its submodule is present) with its
+    """liblsqecc/lsqecc_slicer (built by `make compiler`, or here if its submodule is present,
+    in a folder of its own: bin/ holds the wheels' scripts) with its
     liblsqecc_info.json and licence: a separate program the liblsqecc engine runs, so the image
     needs no RUN. A notice, not a failure, without the submodule."""
     try:
@@ -289,7 +290,7 @@ def add_liblsqecc(stage: Path, warnings: list[str]) -> dict[str, Any]:
     except liblsqecc_source.LiblsqeccMissing as exc:
         warnings.append(f"liblsqecc is missing ({exc}): engine 'liblsqecc' will answer 503")
         return {"status": "missing", "reason": str(exc)}
-    target = stage / "bin"
+    target = stage / liblsqecc_source.BUNDLE_DIR
     target.mkdir()
     for name in (liblsqecc_source.BINARY, liblsqecc_source.INFO_FILE, "LICENSE.liblsqecc"):
         shutil.copy2(built / name, target / name)

@@ -34,6 +34,7 @@ FIX_HINT = (
     "external/include/argparse external/include/infint && make compiler"
 )
 BINARY = "lsqecc_slicer"
+BUNDLE_DIR = "liblsqecc"  # in the Lambda task root (compile_service.engines.liblsqecc looks there)
 INFO_FILE = "liblsqecc_info.json"
 # The header-only libraries the slicer includes (the other nested submodules are not needed).
 NEEDED = (
