@@ -182,7 +182,8 @@ def test_a_circuit_of_measurements_only_is_refused_for_liblsqecc():
         prepared(LIBLSQECC, only)
 
 
-# The slicer's output as nlohmann::json::dump(3) writes it: `[`, slices joined by `,\n`, `]`.
+# The slicer's output with --compactjson: `[`, each slice on a line (dump(-1)) separated by
+# `,`, then `]`; with no slice, `]` alone.
 SLICES = [
     [[None, {"edges": {"Top": "None"}, "text": "Time to next magic state: 3"}]],
     [[{"activity": {"activity_type": None}, "text": "a, b: [c]"}, None]],
@@ -193,7 +194,8 @@ SLICES = [
 def slicer_output(slices: list) -> bytes:
     if not slices:
         return b"]\n"
-    return ("[\n" + ",\n".join(json.dumps(s, indent=3) for s in slices) + "]\n").encode()
+    lines = [json.dumps(s, separators=(",", ":")) for s in slices]
+    return ("[\n" + ",\n".join(lines) + "]\n").encode()
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])

@@ -219,3 +219,44 @@ def test_the_cost_model_never_predicts_fewer_slices_than_liblsqecc_draws(layout)
         assert drawn <= predicted.slices, (source[:200], drawn, predicted)
         checked += 1
     assert checked >= 3
+
+
+def test_compactjson_writes_the_same_slices(tmp_path):
+    """patches/liblsqecc/0004 is a performance patch: with --compactjson the slicer writes the
+    same slices (parsed), only without indentation; on layered circuits and the corpus."""
+    import subprocess
+
+    import msgspec
+
+    from compile_service import service
+    from compile_service.engines import EngineOptions
+    from compile_service.engines.liblsqecc import binary
+    from compile_service.errors import ServiceError
+    from compile_service.settings import load_job_limits
+
+    circuits = [layered(n).qasm for n in (2, 8, 32)]
+    circuits += [path.read_text() for path in corpus_circuits()]
+    compared = 0
+    for source in circuits:
+        try:
+            prepared = service.prepare(
+                source, True, load_job_limits(), engine=EngineOptions("liblsqecc")
+            )
+        except ServiceError:
+            continue
+        outputs = []
+        for flags in ([], ["--compactjson"]):
+            out = tmp_path / f"out{len(flags)}.json"
+            subprocess.run(
+                [str(binary()), "-I", "qasm", "-L", "edpc", *flags, "-o", str(out)],
+                input=prepared.source.encode(),
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            outputs.append(out.read_bytes())
+        indented, compact = outputs
+        assert len(compact) < len(indented) / 1.5
+        assert msgspec.json.decode(compact) == msgspec.json.decode(indented)
+        compared += 1
+    assert compared >= 3

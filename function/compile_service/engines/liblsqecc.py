@@ -1,6 +1,7 @@
 """The liblsqecc engine: its CLI, lsqecc_slicer (C++, GPL-3.0), run as a separate program with
 CPU, memory, time and output-size limits (limited_process), its slices streamed into the
-document's sink as compact JSON (slice_stream). Never linked into the service.
+document's sink as compact JSON (`--compactjson`, slice_stream). Never linked into the
+service.
 
 Where the binary is: $LSC_LIBLSQECC_SLICER, else liblsqecc/ beside the compile_service package
 (the Lambda bundle), else build/liblsqecc/bin of the repository (`make compiler`). Without it the
@@ -183,7 +184,7 @@ class LiblsqeccEngine(Engine):
                 on_output,
                 output_arg=(lambda _: ["--noslices", "-f", "stats"])
                 if stats_only
-                else (lambda pipe: ["-o", pipe]),
+                else (lambda pipe: ["--compactjson", "-o", pipe]),
             )
         except limited_process.LimitExceeded as exc:
             raise _limit_error(exc, job) from None
