@@ -43,8 +43,11 @@ $(VENV)/.stamp: requirements/runtime.txt requirements/dev.txt requirements/uv.tx
 venv: $(VENV)/.stamp ## build .venv from the locked requirements
 tools: .venv-sam/.stamp .venv-checkov/.stamp ## build .venv-sam and .venv-checkov (the sam and checkov CLIs)
 
-# The patched copy of compiler/ (build/compiler); a notice, not a failure, when it is empty.
-compiler: venv ## copy compiler/ to build/compiler with patches/ applied (a notice if it is empty)
+# Both engines where their submodules are present, a notice (not a failure) for an empty one:
+# the patched copy of compiler/ (build/compiler) and liblsqecc's lsqecc_slicer built, statically
+# linked, from a patched copy of liblsqecc/ (build/liblsqecc/bin; needs cmake, g++ and
+# libboost-graph-dev; see docs/engines.md).
+compiler: venv ## prepare both engines: build/compiler (patched) and build/liblsqecc (built)
 	$(VENV)/bin/lsctl prepare-compiler --allow-missing
 
 serve: venv compiler ## serve the API on http://127.0.0.1:9876 (another port: make serve PORT=8080)

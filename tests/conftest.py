@@ -15,6 +15,7 @@ import pytest
 
 from lsctl.compiler.bump import pinned_commit
 from lsctl.compiler.compiler_source import FIX_HINT
+from lsctl.compiler.liblsqecc_source import FIX_HINT as LIBLSQECC_FIX_HINT
 from lsctl.deploy.webclient import ClientWouldFail as ClientWouldFail  # the web client's parser
 from lsctl.deploy.webclient import parse_compilation_text as parse_compilation_text
 from lsctl.deploy.webclient import read_compile_response as read_compile_response
@@ -22,7 +23,7 @@ from lsctl.local.lambda_fakes import LambdaContext, lambda_environment
 from lsctl.local.loopback import free_port as free_port
 from lsctl.local.loopback import served
 from lsctl.local.proxy_event import HttpResult, from_result, to_event
-from lsctl.paths import PATCHED_COMPILER_DIR, compiler_present
+from lsctl.paths import LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, compiler_present
 from lsctl.samples import README_EXAMPLE as README_EXAMPLE  # the README's example
 from lsctl.samples import layered as layered  # the benchmark's circuit
 
@@ -31,6 +32,11 @@ PATCHED_SRC = PATCHED_COMPILER_DIR / "src"
 DATA = Path(__file__).resolve().parent / "data"
 COMPILER_PRESENT = compiler_present()
 SKIP_REASON = f"needs the compiler: compiler/ submodule is empty here (run `{FIX_HINT}`)"
+LIBLSQECC_PRESENT = (LIBLSQECC_BIN_DIR / "lsqecc_slicer").is_file()
+LIBLSQECC_SKIP_REASON = (
+    f"needs liblsqecc's lsqecc_slicer: {LIBLSQECC_BIN_DIR} has none here (the liblsqecc/ "
+    f"submodule is empty or not built: run `{LIBLSQECC_FIX_HINT}`)"
+)
 
 if COMPILER_PRESENT and str(PATCHED_SRC) not in sys.path:
     sys.path.append(str(PATCHED_SRC))
@@ -64,16 +70,20 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason=SKIP_REASON)
+    skip_liblsqecc = pytest.mark.skip(reason=LIBLSQECC_SKIP_REASON)
     for item in items:
         where = Path(item.path).relative_to(REPO).as_posix()
         if (
             SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
             or "compiler" in item.keywords
+            or item.get_closest_marker("liblsqecc")
             or where.startswith(SLOW_PATHS)
         ):
             item.add_marker(pytest.mark.slow)
         if "compiler" in item.keywords and not COMPILER_PRESENT:
             item.add_marker(skip)
+        if item.get_closest_marker("liblsqecc") and not LIBLSQECC_PRESENT:
+            item.add_marker(skip_liblsqecc)
     _long_ones_first(config, items)
 
 

@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
-from compile_service import compiler, encoding, payloads, service
+from compile_service import encoding, engines, payloads, service
 from compile_service.deadline import within_budget
 from compile_service.errors import BodyTooLarge, CircuitTooLarge, InvalidRequest, ServiceError
 from compile_service.jobs import backends, documents, lifecycle
@@ -87,9 +87,9 @@ def _body(max_bytes: int | None = None) -> bytes:
     return body
 
 
-def _headers(outcome: service.Outcome) -> dict[str, str]:
+def _headers(outcome: service.Outcome, engine: str = engines.DEFAULT) -> dict[str, str]:
     return {
-        "X-Compiler-Commit": str(compiler.info().get("compiler_commit", "missing")),
+        "X-Compiler-Commit": str(engines.get(engine).info().get("compiler_commit", "missing")),
         "X-Simulator": "NOOP",
         "X-Compile-Seconds": f"{outcome.seconds:.3f}",
         "X-Request-Id": _request_id(),
@@ -149,9 +149,10 @@ def compile_v2() -> Response[str]:
             request.precision,
             backends.result_cache(),
             request.assumptions(),
+            request.engine_options(),
         )
     _count_success(outcome)
-    return _sized_response(outcome.document, _headers(outcome))
+    return _sized_response(outcome.document, _headers(outcome, request.engine))
 
 
 @app.post("/v2/jobs", cors=True)
@@ -168,6 +169,7 @@ def submit_job() -> Response[str]:
         submit_limits,
         backend,
         request.assumptions(),
+        request.engine_options(),
         client=app.current_event.request_context.identity.source_ip,
     )
     metrics.add_metric(name="JobSubmitted", unit=MetricUnit.Count, value=1)
@@ -202,10 +204,14 @@ def _job_path(job_id: str) -> str:
 @app.get("/health", cors=True)
 def health() -> Response[str]:
     metrics.add_metric(name="HealthChecked", unit=MetricUnit.Count, value=1)
-    compiler_info = compiler.info()
+    compiler = engines.get(engines.DEFAULT)
     document = {
         "status": "ok" if compiler.available() else "degraded",
-        "compiler": compiler_info,
+        "compiler": compiler.info(),
+        "engines": {
+            name: {"licence": engine.licence, **engine.info()}
+            for name, engine in engines.ENGINES.items()
+        },
         "python": platform.python_version(),
         "build": {
             "git_commit": identity.git_commit,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from compile_service.engines.base import EngineName, EngineOptions, Layout, Output, Schedule
 from compile_service.errors import InvalidRequest
 from compile_service.lowering.approximate import DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION
 from compile_service.resources import assumptions as physical
@@ -75,6 +76,34 @@ class CompileRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     def assumptions(self) -> physical.Assumptions:
         return physical.Assumptions(self.physical_error_rate, self.cycle_time, self.error_budget)
+
+    # Which compiler (docs/engines.md): lsqecc (the default, as /compile) or liblsqecc, whose
+    # options follow (refused with lsqecc).
+    engine: Annotated[
+        EngineName,
+        msgspec.Meta(description="The compiler: 'lsqecc' (default) or 'liblsqecc'."),
+    ] = "lsqecc"
+    layout: Annotated[
+        Layout | None,
+        msgspec.Meta(
+            description="liblsqecc only: 'edpc' (default) or 'compact_no_clogging' ('compact' "
+            "is refused: it does not terminate)."
+        ),
+    ] = None
+    schedule: Annotated[
+        Schedule | None,
+        msgspec.Meta(description="liblsqecc only: 'stream' (default) or 'wave' (fewer slices)."),
+    ] = None
+    output: Annotated[
+        Output,
+        msgspec.Meta(
+            description="'slices' (default) or, liblsqecc only, 'stats': no slices, the "
+            "statistics only (for circuits whose slices would be gigabytes)."
+        ),
+    ] = "slices"
+
+    def engine_options(self) -> EngineOptions:
+        return EngineOptions(self.engine, self.layout, self.schedule, self.output)
 
 
 def decode[T](body: bytes, kind: type[T]) -> T:

@@ -12,16 +12,9 @@ from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
-from compile_service import (
-    circuit_check,
-    compiler,
-    cost,
-    encoding,
-    legacy_text,
-    lowering,
-    resources,
-)
+from compile_service import circuit_check, cost, encoding, engines, legacy_text, lowering, resources
 from compile_service.deadline import budget
+from compile_service.engines import EngineOptions
 from compile_service.errors import (
     CircuitTooLarge,
     CompileTimeout,
@@ -47,11 +40,12 @@ LOWERING_TIMEOUT = (
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready for the compiler: `source` is the lowered circuit, `lowering` what the user
-    is told was done, `assumptions` those of the physical estimate in /v2's `resources`, `counts`
-    of what the compiler is given (t_count, measurements), derived from `source`. Every field is
-    hashed into the result key and the job id (jobs/ids.py), so an option added here is part of
-    the key: put here only what determines the result."""
+    """A request ready for the compiler: `source` is the lowered circuit (in the input of the
+    engine `engine` names, with its options), `lowering` what the user is told was done,
+    `assumptions` those of the physical estimate in /v2's `resources`, `counts` of what the
+    compiler is given (t_count, measurements), derived from `source`. Every field is hashed into
+    the result key and the job id (jobs/ids.py), so an option added here is part of the key: put
+    here only what determines the result."""
 
     flavour: Flavour
     source: str
@@ -61,6 +55,7 @@ class Prepared:
     lowering: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    engine: EngineOptions = field(default_factory=EngineOptions)
 
 
 class Cache(Protocol):
@@ -71,8 +66,8 @@ class Cache(Protocol):
     def put(self, prepared: Prepared, outcome: Outcome) -> str: ...
 
 
-# Writes a compiled document: (slices, compilation text, the fields after them) -> bytes.
-Writer = Callable[[list[Any], str, Callable[[], dict[str, Any]]], bytes]
+# Makes the sink a compiled document is written into: JSON (an answer) or gzip (a job's result).
+Writer = Callable[[], encoding.SliceSink]
 
 
 @dataclass(frozen=True)
@@ -109,13 +104,18 @@ def prepare(
     precision: float | None = lowering.DEFAULT_PRECISION,
     packed: bool = False,
     assumptions: resources.Assumptions | None = None,
+    engine: EngineOptions | None = None,
 ) -> Prepared:
     """The one place a request becomes compiler input: validation and lowering happen here, so
     the synchronous routes, job submission and the result key all see the same thing. The limits
-    apply to the lowered circuit. Bounded by `limits.compile_seconds` (rotation synthesis).
-    `packed`: it will be compiled by compile_packed (a job), whose memory is the slices alone.
-    `assumptions`: of the physical estimate; its error budget also bounds the approximations."""
+    (the engine's own on this route) apply to the lowered circuit. Bounded by
+    `limits.compile_seconds` (rotation synthesis). `packed`: it will be compiled by
+    compile_packed (a job), whose memory is the slices alone. `assumptions`: of the physical
+    estimate; its error budget also bounds the approximations. `engine`: lsqecc by default."""
     assumptions = assumptions or resources.Assumptions()
+    compiler = engines.get((engine or EngineOptions()).name)
+    options = compiler.validate(engine or EngineOptions())
+    limits = compiler.limits(limits, packed)
     parsed = circuit_check.check(source, limits)
     try:
         with budget(limits.compile_seconds):
@@ -126,7 +126,13 @@ def prepare(
         raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    predicted = _check_cost(lowered, litinski_transform, limits, packed)
+    _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
+    engine_source, dropped = compiler.front_end(lowered)
+    report = lowered.report.as_dict()
+    if dropped:
+        report["dropped"] = dict(sorted({**report["dropped"], **dropped}.items()))
+    # T gates of the lowered circuit (each a magic state), whatever engine compiles it.
+    t_count = cost.predict(lowered.operations, lowered.qubits, litinski_transform).magic_states
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -136,34 +142,40 @@ def prepare(
             )
     return Prepared(
         flavour,
-        lowered.source,
+        engine_source,
         litinski_transform,
         lowered.qubits,
         lowered.gates,
-        lowered.report.as_dict(),
+        report,
         assumptions.as_dict(),
         {
-            "t_count": predicted.magic_states,
+            "t_count": t_count,
             "measurements": sum(1 for op in lowered.operations if op[0] == "measure"),
         },
+        options,
     )
 
 
 def _check_cost(
-    lowered: lowering.Lowered, litinski_transform: bool, limits: Limits, packed: bool
-) -> cost.Cost:
-    """Refuse, before compiling, what is predicted to run over the limits (cost.py)."""
-    predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
+    compiler: engines.Engine,
+    options: EngineOptions,
+    lowered: lowering.Lowered,
+    litinski_transform: bool,
+    limits: Limits,
+    packed: bool,
+) -> None:
+    """Refuse, before compiling, what the engine predicts to run over the limits (its cost
+    model: cost.py for lsqecc)."""
+    predicted = compiler.predict(lowered, litinski_transform, options, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return predicted
+        return
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
-    transform = "with" if litinski_transform else "without"
     raise CircuitTooLarge(
-        f"the circuit has {predicted.describe()} ({transform} the Litinski transform{done}); "
+        f"the circuit has {predicted.description} ({predicted.context}{done}); "
         f"this service compiles here what is predicted to take at most "
         f"{limits.max_predicted_seconds:g} s and {limits.max_predicted_megabytes} MB: "
         f"{report.advice()}"
@@ -217,11 +229,17 @@ def compile_circuit(
     precision: float | None = lowering.DEFAULT_PRECISION,
     cache: Cache | None = None,
     assumptions: resources.Assumptions | None = None,
+    engine: EngineOptions | None = None,
 ) -> Outcome:
-    """The /v2 result: lsqecc's compilation_text exactly as it wrote it, compiler, stats, what
-    the lowering did and the resources the compiled layout needs."""
+    """The /v2 result: the engine's compilation_text exactly as it wrote it, compiler, stats,
+    what the lowering did and the resources the compiled layout needs."""
     prepared = prepare(
-        source, litinski_transform, limits, precision=precision, assumptions=assumptions
+        source,
+        litinski_transform,
+        limits,
+        precision=precision,
+        assumptions=assumptions,
+        engine=engine,
     )
     return compile_prepared(prepared, limits, cache)
 
@@ -233,7 +251,7 @@ def compile_prepared(prepared: Prepared, limits: Limits, cache: Cache | None = N
         if hit is not None:
             return dataclasses.replace(hit, lowering=prepared.lowering)
     try:
-        document, slices, seconds = _compile(prepared, limits, encoding.json_document)
+        document, slices, seconds = _compile(prepared, limits, encoding.JsonSink)
     except CompileTimeout as exc:
         raise CompileTimeout(f"{exc.message}; {JOB_TAKES_IT}") from None
     outcome = Outcome(
@@ -248,23 +266,25 @@ def compile_packed(prepared: Prepared, limits: Limits) -> Packed:
     """`prepared` compiled into what the result store keeps (a job's result): its JSON is written
     straight into gzip, a slice at a time, so it is never held whole uncompressed (it is about
     half the memory of a large compile otherwise; cost.py)."""
-    document_gz, slices, seconds = _compile(prepared, limits, encoding.gzip_document)
+    document_gz, slices, seconds = _compile(prepared, limits, encoding.GzipSink)
     return Packed(document_gz, prepared.qubits, prepared.gates, slices, seconds)
 
 
 def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, int, float]:
     """Compile and write the document within the time budget: (document, slices, seconds)."""
-    shape_text: Callable[[str, list[Any]], str] | None = None
+    shape_text: Callable[[str, encoding.SliceSink], str] | None = None
     if prepared.flavour == "web_client":
         transform = prepared.litinski_transform
         note = legacy_text.lowering_note(prepared.lowering, lowering.DEFAULT_PRECISION)
 
-        def shape_text(text: str, slices: list[Any]) -> str:
-            estimate = legacy_text.estimate_lines(_resources(prepared, slices))
+        def shape_text(text: str, sink: encoding.SliceSink) -> str:
+            estimate = legacy_text.estimate_lines(_resources(prepared, sink))
             return legacy_text.for_web_client(text, transform, note, estimate)
 
     started = time.perf_counter()
     seconds = 0.0
+    compiler = engines.get(prepared.engine.name)
+    job = write is encoding.GzipSink
 
     def extra() -> dict[str, object]:
         """/v2's fields after the slices, timed to here (compile and encode)."""
@@ -272,14 +292,22 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
         seconds = round(time.perf_counter() - started, 4)
         if prepared.flavour != "v2":
             return {}
-        return _v2_extra(prepared, compiled.slices, seconds)
+        return _v2_extra(prepared, compiler, run, sink, seconds)
 
     try:
         with budget(limits.compile_seconds):
-            compiled = compiler.compile_qasm(prepared.source, prepared.litinski_transform)
+            sink = write()
+            run = compiler.compile(
+                prepared.source,
+                prepared.litinski_transform,
+                prepared.engine,
+                sink,
+                compiler.limits(limits, job),
+                job,
+            )
             compiled_at = time.perf_counter()
-            text = shape_text(compiled.text, compiled.slices) if shape_text else compiled.text
-            document = write(compiled.slices, text, extra)
+            text = shape_text(run.text, sink) if shape_text else run.text
+            document = sink.finish(text, extra)
     except CompileTimeout as exc:
         if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
             raise CompileTimeout(f"{exc.message}. {WEB_CLIENT_JOB_HINT}") from None
@@ -292,13 +320,14 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
             "lowered": prepared.lowering.get("lowered", False),
             "rotations_approximated": prepared.lowering.get("rotations_approximated", 0),
             "litinski_transform": prepared.litinski_transform,
-            "slices": len(compiled.slices),
+            "engine": prepared.engine.name,
+            "slices": run.slices,
             "compile_ms": round((compiled_at - started) * 1000, 1),
             "encode_ms": round((time.perf_counter() - compiled_at) * 1000, 1),
-            "json_bytes" if write is encoding.json_document else "gzip_bytes": len(document),
+            "gzip_bytes" if job else "json_bytes": len(document),
         },
     )
-    return document, len(compiled.slices), seconds
+    return document, run.slices, seconds
 
 
 def _timeout_note(prepared: Prepared, limits: Limits) -> str:
@@ -323,9 +352,12 @@ def _timeout_note(prepared: Prepared, limits: Limits) -> str:
     )
 
 
-def _resources(prepared: Prepared, slices: list[Any]) -> dict[str, Any]:
-    return resources.estimate(
-        slices,
+def _resources(prepared: Prepared, sink: encoding.SliceSink) -> dict[str, Any] | None:
+    """The compiled layout's resources, read from its slices (none with output "stats")."""
+    if prepared.engine.output == "stats":
+        return None
+    return resources.estimate_figures(
+        sink.figures(),
         resources.CircuitCounts(**prepared.counts),
         resources.Assumptions(**prepared.assumptions),
         prepared.lowering.get("error_bound", 0.0),
@@ -334,28 +366,34 @@ def _resources(prepared: Prepared, slices: list[Any]) -> dict[str, Any]:
 
 def _predicted_seconds(prepared: Prepared, limits: Limits) -> float | None:
     """The prediction `prepared` was admitted with, made again from its lowered source (quick:
-    it is in the compiler's dialect). Not kept in Prepared, whose fields are all the result's
+    it is in the engine's dialect). Not kept in Prepared, whose fields are all the result's
     key (jobs/ids.py): the prediction does not determine the result."""
+    compiler = engines.get(prepared.engine.name)
     try:
         parsed = circuit_check.check(prepared.source, limits)
         lowered = lowering.lower(parsed.circuit, parsed.source, None, limits.max_gates)
+        predicted = compiler.predict(lowered, prepared.litinski_transform, prepared.engine, False)
     except ServiceError:
         return None
-    return cost.predict(lowered.operations, lowered.qubits, prepared.litinski_transform).seconds
+    return predicted.seconds
 
 
-def _v2_extra(prepared: Prepared, slices: list[Any], seconds: float) -> dict[str, object]:
+def _v2_extra(
+    prepared: Prepared,
+    compiler: engines.Engine,
+    run: engines.Run,
+    sink: encoding.SliceSink,
+    seconds: float,
+) -> dict[str, object]:
     return {
-        "compiler": {
-            "commit": compiler.info().get("compiler_commit", "missing"),
-            "simulator": "NOOP",
-        },
+        "compiler": compiler.document_fields(prepared.engine),
         "stats": {
             "qubits": prepared.qubits,
             "gates": prepared.gates,
-            "slices": len(slices),
+            "slices": run.slices,
             "seconds": seconds,
+            **run.stats,
         },
         "lowering": prepared.lowering,
-        "resources": _resources(prepared, slices),
+        "resources": _resources(prepared, sink),
     }

@@ -5,7 +5,7 @@ naming the variable."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 SERVICE = "lattice-surgery-compiler"
 
@@ -127,6 +127,37 @@ def _input_limits(prefix: str, expanded: int) -> dict[str, int | float]:
         # infinite as a float).
         "max_angle": _float(f"{prefix}MAX_ANGLE", 1e6),
     }
+
+
+@dataclass(frozen=True)
+class ProgramLimits:
+    """What a compiler run as a separate program (liblsqecc's lsqecc_slicer) may use, besides
+    the route's time budget: its address space and the bytes of JSON it writes."""
+
+    memory_megabytes: int
+    max_output_bytes: int
+
+
+def liblsqecc_limits(route: Limits, job: bool) -> tuple[Limits, ProgramLimits]:
+    """The limits of engine liblsqecc on a route whose lsqecc limits are `route`: its own, since
+    it compiles far larger circuits in far less time and memory (docs/engines.md, "Measured").
+    Synchronously: 256 qubits x 3 layers compiles (the issue's target) within the same 14 s
+    predicted; as a job, a 100-qubit QFT lowered at precision 1e-3 (126k operations)."""
+    prefix = "LSC_JOB_LIBLSQECC_" if job else "LSC_LIBLSQECC_"
+    limits = replace(
+        route,
+        max_qubits=_int(prefix + "MAX_QUBITS", 4096 if job else 1024),
+        max_gates=_int(prefix + "MAX_GATES", 1_000_000 if job else 100_000),
+        max_predicted_seconds=_float(prefix + "MAX_PREDICTED_SECONDS", route.max_predicted_seconds),
+    )
+    program = ProgramLimits(
+        # Its own peak is ~10 MB at 64 qubits; the rest of the function's memory is the JSON.
+        memory_megabytes=_int(prefix + "MEMORY_MB", 1024),
+        # Compact JSON: a synchronous answer holds it whole (then gzips it under 6 MB; slices
+        # compress 50-150 times); a job streams it into gzip, holding only the compressed bytes.
+        max_output_bytes=_int(prefix + "MAX_OUTPUT_BYTES", int((64 if job else 0.4) * 1024**3)),
+    )
+    return limits, program
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,12 @@ COMPILER_DIR = REPO_ROOT / "compiler"
 PATCHES_DIR = REPO_ROOT / "patches"
 BUILD_DIR = REPO_ROOT / "build"
 PATCHED_COMPILER_DIR = BUILD_DIR / "compiler"
+# The second engine: its submodule, our patches to it, and where `make compiler` builds it (the
+# statically linked lsqecc_slicer and liblsqecc_info.json in bin/).
+LIBLSQECC_DIR = REPO_ROOT / "liblsqecc"
+LIBLSQECC_PATCHES_DIR = PATCHES_DIR / "liblsqecc"
+LIBLSQECC_BUILD_DIR = BUILD_DIR / "liblsqecc"
+LIBLSQECC_BIN_DIR = LIBLSQECC_BUILD_DIR / "bin"
 REQUIREMENTS_DIR = REPO_ROOT / "requirements"
 
 

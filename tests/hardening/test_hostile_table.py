@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from compile_service import circuit_check, compiler, lowering, qasm_scan
+from compile_service import circuit_check, lowering, qasm_scan
+from compile_service.engines import lsqecc as compiler
 from compile_service.errors import InvalidCircuit, ServiceError
 from compile_service.settings import load_limits
 from tests.hardening.file_guard import opened_files, unexpected

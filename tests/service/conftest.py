@@ -10,7 +10,7 @@ from tests.service.recorded import SIMULATOR, RecordedPipeline
 @pytest.fixture
 def recorded_compiler(monkeypatch: pytest.MonkeyPatch) -> RecordedPipeline:
     """The compiler adapter answering with recorded real outputs (works without compiler/)."""
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     pipeline = RecordedPipeline()
     monkeypatch.setattr(compiler, "_pipeline", pipeline)
@@ -21,7 +21,7 @@ def recorded_compiler(monkeypatch: pytest.MonkeyPatch) -> RecordedPipeline:
 @pytest.fixture
 def no_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
     """The adapter as in a build whose compiler submodule was empty."""
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     monkeypatch.setattr(compiler, "_pipeline", None)
     monkeypatch.setattr(compiler, "_lssim", None)

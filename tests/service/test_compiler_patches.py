@@ -274,7 +274,7 @@ def test_slices_reach_msgspec_as_plain_data():
     with no per-cell hook (an encoder without enc_hook refuses any other object)."""
     import msgspec
 
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
     from tests.conftest import README_EXAMPLE
 
     compiled = compiler.compile_qasm(README_EXAMPLE, litinski_transform=True)

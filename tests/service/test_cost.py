@@ -194,7 +194,7 @@ MEASURED = {
 @pytest.mark.parametrize("transform", [True, False], ids=["transform", "no-transform"])
 @pytest.mark.parametrize("name", sorted(MEASURED))
 def test_the_prediction_matches_the_compiler(name: str, transform: bool) -> None:
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     low = lowered(MEASURED[name])
     predicted = cost.predict(low.operations, low.qubits, transform)
@@ -215,7 +215,7 @@ def test_the_prediction_matches_the_compiler(name: str, transform: bool) -> None
 def test_the_layout_prediction_is_exact_on_the_corpus() -> None:
     """Every corpus circuit that compiles here quickly: the predicted layout is the compiler's,
     and so are the slices without the transform."""
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
     from compile_service.errors import ServiceError
 
     checked = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import platform
 
-from compile_service import compiler
+from compile_service.engines import lsqecc as compiler
 from tests.conftest import REPO
 from tests.service.recorded import circuit
 

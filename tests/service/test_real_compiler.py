@@ -69,7 +69,7 @@ def test_demo_circuits_through_v2(invoke, name, litinski):
 @pytest.mark.parametrize("name", NAMES)
 def test_recorded_outputs_are_current(name, litinski):
     """If this fails after moving the submodule, re-record: tests/data/README.md."""
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     recorded = load(name, litinski)
     compiled = compiler.compile_qasm(circuit(name), litinski)
@@ -104,7 +104,7 @@ def test_compile_time_budget_answers_504(invoke, set_limits, monkeypatch):
     until the deadline (the real compiler could finish 0.2 s on a fast machine)."""
     import time
 
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     real_compile = compiler.compile_qasm
     monkeypatch.setattr(compiler, "compile_qasm", lambda source, transform: time.sleep(60))
@@ -150,7 +150,7 @@ def test_imports_and_compiles_without_multiprocessing_semaphores():
             sys.exit("semaphores still work: the test would prove nothing")
         sys.path[:0] = {[str(REPO / "function"), str(REPO / "build" / "compiler" / "src")]!r}
         import app
-        from compile_service import compiler
+        from compile_service.engines import lsqecc as compiler
         result = compiler.compile_qasm({README_EXAMPLE!r}, True)
         print(json.dumps({{"slices": len(result.slices)}}))
         """

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from compile_service.engines import EngineOptions
 from compile_service.jobs import ids
 from compile_service.service import Prepared
 from tests.conftest import REPO
@@ -32,6 +33,7 @@ OTHER_VALUES = {
     "lowering": {"lowered": True},
     "assumptions": {"physical_error_rate": 1e-4},
     "counts": {"t_count": 1},
+    "engine": EngineOptions("liblsqecc"),
 }
 
 
@@ -48,21 +50,21 @@ def test_every_field_of_the_prepared_request_is_in_the_key(name):
 
 
 def test_a_field_added_to_the_prepared_request_changes_the_key():
-    """What happens when a helper adds an option (say `engine`) to Prepared: no list to edit."""
+    """What happens when someone adds an option (say `noise`) to Prepared: no list to edit."""
     with_engine = dataclasses.make_dataclass(
         "Prepared",
-        [("engine", str, dataclasses.field(default="lsqecc"))],
+        [("noise", str, dataclasses.field(default="lsqecc"))],
         bases=(Prepared,),
         frozen=True,
     )
     fields = {f.name: getattr(REQUEST, f.name) for f in dataclasses.fields(REQUEST)}
-    lsqecc, liblsqecc = with_engine(**fields), with_engine(**fields, engine="liblsqecc")
+    lsqecc, liblsqecc = with_engine(**fields), with_engine(**fields, noise="liblsqecc")
     keys = {ids.result_key(REQUEST), ids.result_key(lsqecc), ids.result_key(liblsqecc)}
     assert len(keys) == 3
 
 
 def test_the_key_changes_with_the_compiler_build(monkeypatch):
-    from compile_service import compiler
+    from compile_service.engines import lsqecc as compiler
 
     before = ids.result_key(REQUEST)
     monkeypatch.setattr(compiler, "info", lambda: {"compiler_commit": "another", "patches": []})

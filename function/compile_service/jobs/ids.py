@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from compile_service import compiler
+from compile_service import engines
 
 # Bump when the stored document changes shape for the same compiler output.
 RESULT_FORMAT = 2  # 2: /v2 documents carry `resources`
@@ -33,7 +33,7 @@ def result_key(prepared: Any) -> str:
     material = {
         "format": RESULT_FORMAT,
         "request": {f.name: getattr(prepared, f.name) for f in dataclasses.fields(prepared)},
-        "compiler": compiler.info(),
+        "compiler": engines.get(prepared.engine.name).info(),
     }
     digest = hashlib.sha256(msgspec.json.encode(material, order="sorted"))
     return digest.hexdigest()[:ID_LENGTH]

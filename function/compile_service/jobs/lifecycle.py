@@ -11,6 +11,7 @@ import time
 import msgspec
 
 from compile_service import resources, service
+from compile_service.engines import EngineOptions
 from compile_service.errors import JobNotFinished, JobNotFound, TooManyJobs
 from compile_service.jobs import ids
 from compile_service.jobs.store import ACTIVE, Backend, JobRecord
@@ -37,6 +38,7 @@ def submit(
     limits: Limits,
     backend: Backend,
     assumptions: resources.Assumptions | None = None,
+    engine: EngineOptions | None = None,
     client: str | None = None,
 ) -> JobRecord:
     """The job for this request: an existing one when it is queued, running, succeeded with its
@@ -49,6 +51,7 @@ def submit(
         precision=precision,
         packed=True,
         assumptions=assumptions,
+        engine=engine,
     )
     job_id = ids.result_key(prepared)
     for _ in range(5):  # another submitter may write between our read and our write

@@ -11,7 +11,15 @@ Formulas and references: docs/resource-estimates.md.
 from __future__ import annotations
 
 from compile_service.resources.assumptions import Assumptions
-from compile_service.resources.estimate import CircuitCounts, estimate
-from compile_service.resources.layout import LayoutFigures, read_slices
+from compile_service.resources.estimate import CircuitCounts, estimate, estimate_figures
+from compile_service.resources.layout import LayoutFigures, LayoutTally, read_slices
 
-__all__ = ["Assumptions", "CircuitCounts", "LayoutFigures", "estimate", "read_slices"]
+__all__ = [
+    "Assumptions",
+    "CircuitCounts",
+    "LayoutFigures",
+    "LayoutTally",
+    "estimate",
+    "estimate_figures",
+    "read_slices",
+]

@@ -37,7 +37,16 @@ def estimate(
 ) -> dict[str, Any]:
     """`resources` for a compile that produced `slices`. `approximation_error`: the lowering's
     error bound, part of the budget when the request sent one."""
-    figures = read_slices(slices)
+    return estimate_figures(read_slices(slices), counts, assumptions, approximation_error)
+
+
+def estimate_figures(
+    figures: LayoutFigures,
+    counts: CircuitCounts,
+    assumptions: Assumptions,
+    approximation_error: float,
+) -> dict[str, Any]:
+    """`resources` for a compiled layout's figures (layout.LayoutTally, for streamed slices)."""
     return {
         "logical": logical(figures, counts),
         "assumptions": assumptions.as_dict(),

@@ -9,7 +9,7 @@ distillation region). Nothing here reads an engine's internals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,18 +57,32 @@ class LayoutFigures:
         }
 
 
-def read_slices(slices: Sequence[Sequence[Sequence[Any]]]) -> LayoutFigures:
+def read_slices(slices: Iterable[Sequence[Sequence[Any]]]) -> LayoutFigures:
     """The figures of `slices` (as compiled: lists of rows of cells; a cell a dict or None)."""
-    rows = max((len(s) for s in slices), default=0)
-    columns = max((len(row) for s in slices for row in s), default=0)
-    data_peak = ancilla_peak = occupied = consumed = 0
-    magic_tiles: set[tuple[int, int]] = set()
-    # Magic states alive in the slice before: position -> whether already counted as consumed.
-    alive: dict[tuple[int, int], bool] = {}
+    tally = LayoutTally()
     for grid in slices:
+        tally.add(grid)
+    return tally.figures()
+
+
+class LayoutTally:
+    """The figures of slices seen one at a time (an engine streaming its slices: they are never
+    all in memory at once)."""
+
+    def __init__(self) -> None:
+        self.rows = self.columns = self.slices = 0
+        self.data_peak = self.ancilla_peak = self.occupied = self.consumed = 0
+        self.magic_tiles: set[tuple[int, int]] = set()
+        # Magic states alive in the slice before: position -> whether already counted as consumed.
+        self.alive: dict[tuple[int, int], bool] = {}
+
+    def add(self, grid: Sequence[Sequence[Any]]) -> None:
+        self.slices += 1
+        self.rows = max(self.rows, len(grid))
         data = ancillas = 0
         now: dict[tuple[int, int], bool] = {}
         for r, row in enumerate(grid):
+            self.columns = max(self.columns, len(row))
             # Cells are dicts (patch 0007; liblsqecc's JSON): read them directly, the fast path
             # (this runs over every cell of every slice).
             kinds = [
@@ -76,7 +90,7 @@ def read_slices(slices: Sequence[Sequence[Sequence[Any]]]) -> LayoutFigures:
                 for cell in row
                 if cell is not None
             ]
-            occupied += len(kinds)
+            self.occupied += len(kinds)
             data += kinds.count(QUBIT)
             ancillas += kinds.count(ANCILLA)
             if MAGIC not in kinds:
@@ -84,29 +98,31 @@ def read_slices(slices: Sequence[Sequence[Sequence[Any]]]) -> LayoutFigures:
             for c, cell in enumerate(row):
                 if cell is None or _patch_type(cell) != MAGIC:
                     continue
-                counted = alive.get((r, c), False)
+                counted = self.alive.get((r, c), False)
                 if not counted and _activity(cell) == MEASUREMENT:
-                    consumed += 1  # measured after its teleportation (lsqecc keeps the tile)
+                    self.consumed += 1  # measured after its teleportation (lsqecc keeps the tile)
                     counted = True
                 now[(r, c)] = counted
         # A magic state that turned into anything else was consumed, unless counted already.
-        consumed += sum(
-            1 for position, counted in alive.items() if position not in now and not counted
+        self.consumed += sum(
+            1 for position, counted in self.alive.items() if position not in now and not counted
         )
-        magic_tiles.update(now)
-        alive = now
-        data_peak = max(data_peak, data)
-        ancilla_peak = max(ancilla_peak, ancillas)
-    return LayoutFigures(
-        rows=rows,
-        columns=columns,
-        slices=len(slices),
-        qubit_peak=data_peak,
-        ancilla_peak=ancilla_peak,
-        occupied_tile_slices=occupied,
-        magic_states_consumed=consumed,
-        distillation_tiles=tuple(sorted(magic_tiles)),
-    )
+        self.magic_tiles.update(now)
+        self.alive = now
+        self.data_peak = max(self.data_peak, data)
+        self.ancilla_peak = max(self.ancilla_peak, ancillas)
+
+    def figures(self) -> LayoutFigures:
+        return LayoutFigures(
+            rows=self.rows,
+            columns=self.columns,
+            slices=self.slices,
+            qubit_peak=self.data_peak,
+            ancilla_peak=self.ancilla_peak,
+            occupied_tile_slices=self.occupied,
+            magic_states_consumed=self.consumed,
+            distillation_tiles=tuple(sorted(self.magic_tiles)),
+        )
 
 
 def _patch_type(cell: Any) -> str | None:

@@ -29,7 +29,8 @@ _WORKER = r"""
 import json, resource, sys, time, warnings
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 warnings.simplefilter("ignore")
-from compile_service import circuit_check, compiler, cost, encoding, lowering
+from compile_service import circuit_check, cost, encoding, lowering
+from compile_service.engines import lsqecc as compiler
 from compile_service.settings import load_job_limits
 source, transform = sys.stdin.read(), sys.argv[3] == "on"
 parsed = circuit_check.check(source, load_job_limits())

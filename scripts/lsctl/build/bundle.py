@@ -3,6 +3,8 @@
     app.py, worker.py,
     compile_service/               the handlers (function/): the API's and the job worker's
     lsqecc/, compiler_info.json    the patched compiler (compiler_source.prepare), if present
+    liblsqecc/lsqecc_slicer        liblsqecc's CLI, statically linked (liblsqecc_source.build),
+                                   with liblsqecc_info.json and its licence, if present
     everything else                requirements/runtime.txt installed for Lambda's platform
 
 Steps, each one measured in the report (build/bundle-report.json):
@@ -58,7 +60,7 @@ from lsctl.build import (
 )
 from lsctl.build.report import Report, report_path, trace_path
 from lsctl.build.target import LAMBDA_TASK_ROOT, PIP_PLATFORM, PYTHON_VERSION, UV_PLATFORM
-from lsctl.compiler import compiler_source
+from lsctl.compiler import compiler_source, liblsqecc_source
 from lsctl.errors import CliError
 from lsctl.git import git_or_none, head_commit
 from lsctl.local.lambda_fakes import UNSAMPLED_TRACE, lambda_environment
@@ -140,6 +142,7 @@ def _assemble(
         copy_function(stage)
         if source is not None:
             report.compiler = add_compiler(stage, source)
+        report.liblsqecc = add_liblsqecc(stage, report.warnings)
     with _timed(report, "prune"):
         report.pruned_bytes = prune(stage)
     with _timed(report, "strip"):
@@ -274,6 +277,24 @@ def add_compiler(stage: Path, source: compiler_source.CompilerSource) -> dict[st
         shutil.copy2(src / compiler_source.INFO_FILE, stage / compiler_source.INFO_FILE)
         shutil.copy2(src.parent / "LICENSE", stage / "lsqecc" / "LICENSE")
         info = json.loads((src / compiler_source.INFO_FILE).read_text())
+    return {"status": "ok", **info}
+
+
+def add_liblsqecc(stage: Path, warnings: list[str]) -> dict[str, Any]:
+    """liblsqecc/lsqecc_slicer (built by `make compiler`, or here if its submodule is present,
+    in a folder of its own: bin/ holds the wheels' scripts) with its
+    liblsqecc_info.json and licence: a separate program the liblsqecc engine runs, so the image
+    needs no RUN. A notice, not a failure, without the submodule."""
+    try:
+        built = liblsqecc_source.build()
+    except liblsqecc_source.LiblsqeccMissing as exc:
+        warnings.append(f"liblsqecc is missing ({exc}): engine 'liblsqecc' will answer 503")
+        return {"status": "missing", "reason": str(exc)}
+    target = stage / liblsqecc_source.BUNDLE_DIR
+    target.mkdir()
+    for name in (liblsqecc_source.BINARY, liblsqecc_source.INFO_FILE, "LICENSE.liblsqecc"):
+        shutil.copy2(built / name, target / name)
+    info = json.loads((target / liblsqecc_source.INFO_FILE).read_text())
     return {"status": "ok", **info}
 
 

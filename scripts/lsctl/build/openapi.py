@@ -15,16 +15,34 @@ from compile_service.api import LEGACY_PATH, app
 from compile_service.settings import Limits
 
 
+class Volume(msgspec.Struct):
+    """liblsqecc's volume statistics (output "stats"): cells x slices, by what occupies them."""
+
+    total: int
+    distillation: int
+    unused_routing: int
+    dead: int
+    other_active: int
+
+
 class Stats(msgspec.Struct):
     qubits: int
     gates: int
     slices: int
     seconds: float
+    # Engine liblsqecc only.
+    ls_instructions: int | None = None
+    volume: Volume | None = None
 
 
 class CompilerUsed(msgspec.Struct):
+    """lsqecc: commit and simulator; liblsqecc: engine, commit, layout and schedule."""
+
     commit: str
-    simulator: str
+    simulator: str | None = None
+    engine: Literal["liblsqecc"] | None = None
+    layout: str | None = None
+    schedule: str | None = None
 
 
 class RegisterSlice(msgspec.Struct):
@@ -153,6 +171,7 @@ class ErrorBody(msgspec.Struct):
 class Health(msgspec.Struct):
     status: str
     compiler: dict[str, Any]
+    engines: dict[str, dict[str, Any]]
     python: str
     build: dict[str, str]
     limits: Limits

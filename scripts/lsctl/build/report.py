@@ -32,6 +32,8 @@ class Report:
     verification: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The second engine: bin/lsqecc_slicer's liblsqecc_info.json, or status "missing".
+    liblsqecc: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)

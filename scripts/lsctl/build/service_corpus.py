@@ -113,6 +113,31 @@ def compile_requests(compiler_root: Path | None = COMPILER_DIR) -> list[Request]
     return requests
 
 
+def engine_requests() -> list[Request]:
+    """Engine liblsqecc (its options, its output reader, its limits) and the refusals of its
+    options; without its binary these answer 503, the same before and after pruning."""
+
+    def engine(name: str, circuit: str, **options: str) -> Request:
+        body = {"circuit": circuit, "engine": "liblsqecc", **options}
+        return _post(f"v2 liblsqecc {name}", "/v2/compile", body, **_GZIP)
+
+    runaway = _qasm(2, "cx q[0],q[1];\n")  # EDPC writes slices for ever: stopped, 422
+    return [
+        engine("readme", README_EXAMPLE),
+        engine("mixed wave", mixed_circuit(), schedule="wave"),
+        engine("layered compact_no_clogging", layered(4, 2).qasm, layout="compact_no_clogging"),
+        engine("layered stats", layered(8).qasm, output="stats"),
+        engine("runaway", runaway),
+        engine("refused: compact layout", README_EXAMPLE, layout="compact"),
+        _post("v2 refused: layout with lsqecc", "/v2/compile", _with(layout="edpc")),
+        _post("v2 refused: output stats with lsqecc", "/v2/compile", _with(output="stats")),
+    ]
+
+
+def _with(**options: str) -> dict[str, str]:
+    return {"circuit": README_EXAMPLE, **options}
+
+
 def _circuit_only() -> str:
     return json.dumps({"circuit": README_EXAMPLE})
 
@@ -243,7 +268,12 @@ def framework(requests: list[Request]) -> list[Request]:
 def corpus(compiler_root: Path | None = COMPILER_DIR) -> list[Request]:
     """The whole corpus; names are unique (the replay compares answers by name)."""
     # Compiles first: the time-budget requests interrupt a compile part-way.
-    requests = [*other_requests(), *compile_requests(compiler_root), *error_requests()]
+    requests = [
+        *other_requests(),
+        *compile_requests(compiler_root),
+        *engine_requests(),
+        *error_requests(),
+    ]
     names = [r["name"] for r in requests]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -1,10 +1,13 @@
 """`lsctl bench`: measure bundle size, cold start, compile latency, response bytes and the local
-server's throughput; write bench.json and bench.md (see docs/benchmarks.md)."""
+server's throughput; write bench.json and bench.md (see docs/benchmarks.md).
+`lsctl bench engines`: both engines side by side; write engines.json and engines.md (see
+docs/engines.md)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shlex
 import sys
@@ -15,7 +18,7 @@ from typing import Any
 from lsctl.bench import machine, report, result_cache
 from lsctl.compiler import compiler_source
 from lsctl.errors import CliError
-from lsctl.paths import BUILD_DIR, FUNCTION_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
+from lsctl.paths import BUILD_DIR, FUNCTION_DIR, LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
 from lsctl.paths import compiler_present as compiler_prepared
 
 NEEDS_COMPILER = (
@@ -34,7 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="measure size, cold start, latency, response bytes and local throughput",
         description="Benchmark the compile service; writes bench.json and bench.md.",
     )
+    parser.add_argument(
+        "suite",
+        nargs="?",
+        choices=("service", "engines"),
+        default="service",
+        help="service (default): the sections below; engines: lsqecc and liblsqecc side by side "
+        "(layered up to n=256, the shared corpus, a 100-qubit QFT job)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="output directory")
+    parser.add_argument(
+        "--no-corpus", action="store_true", help="engines: leave out the shared corpus"
+    )
+    parser.add_argument("--no-qft", action="store_true", help="engines: leave out the QFT job")
     parser.add_argument(
         "--repeats",
         type=int,
@@ -138,7 +153,39 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     return {"repeats": repeats, "quick": args.quick, "sections": sections}
 
 
+def run_engines(args: argparse.Namespace) -> int:
+    if not (LIBLSQECC_BIN_DIR / "lsqecc_slicer").is_file():
+        raise CliError(
+            f"lsctl bench engines needs liblsqecc's lsqecc_slicer in {LIBLSQECC_BIN_DIR}: run "
+            "`make compiler` with the liblsqecc/ submodule checked out (docs/engines.md)"
+        )
+    from lsctl.bench import engines  # here: it loads the service and the local server
+
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.perf_counter()
+    measured = engines.measure(
+        args.quick, _progress, corpus=not args.no_corpus, qft=not args.no_qft
+    )
+    document = {
+        "command": shlex.join(["lsctl", *sys.argv[1:]]),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - clock, 1),
+        "machine": machine.describe(),
+        **measured,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = args.out / "engines.json", args.out / "engines.md"
+    json_path.write_text(json.dumps(document, indent=1) + "\n")
+    markdown = engines.markdown(document)
+    md_path.write_text(markdown)
+    print(markdown)
+    print(f"wrote {json_path} and {md_path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.suite == "engines":
+        return run_engines(args)
     if not compiler_prepared() and set(_sections(args.only)) - WITHOUT_COMPILER:
         raise CliError(f"lsctl bench {NEEDS_COMPILER}; or measure the size alone: --only size")
     started = datetime.datetime.now(datetime.UTC)

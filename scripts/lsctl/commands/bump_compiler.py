@@ -1,4 +1,6 @@
-"""`lsctl bump-compiler`: move compiler/ to an upstream ref, test it, write the PR body.
+"""`lsctl bump-compiler`: move an engine's submodule (compiler/ by default, or liblsqecc/ with
+`--path liblsqecc`) to an upstream ref, test it, write the PR body: each engine in its own pull
+request, with its own patches (PATCH_DIRS).
 
 Exit codes: 0 moved and every check passed (or nothing to move); 1 the move itself failed (for
 example an unknown ref); 3 moved, but a patch no longer applies or the tests failed (the body says
@@ -15,6 +17,8 @@ from lsctl.paths import REPO_ROOT
 
 CHECKS_FAILED = 3
 DEFAULT_TEST_COMMAND = "make test"
+# Each engine's submodule and where our patches to it live (relative to the superproject).
+PATCH_DIRS = {"compiler": "patches", "liblsqecc": "patches/liblsqecc"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,8 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--body-file",
         type=Path,
-        default=Path("build/bump-compiler/body.md"),
-        help="where to write the pull request body (default: %(default)s)",
+        default=None,
+        help="where to write the pull request body (default: build/bump-compiler/body.md, "
+        "build/bump-<path>/body.md for another submodule)",
     )
     parser.add_argument(
         "--test-command",
@@ -48,7 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit 0 when a check fails (the body and $GITHUB_OUTPUT checks=failed still say so)",
     )
-    parser.add_argument("--path", default="compiler", help="the submodule (default: %(default)s)")
+    parser.add_argument(
+        "--path",
+        default="compiler",
+        help=f"the submodule: {' or '.join(PATCH_DIRS)} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--patches",
+        type=Path,
+        default=None,
+        help="our patches to it, checked after the move (default: "
+        + ", ".join(f"{path}: {where}/" for path, where in PATCH_DIRS.items())
+        + ")",
+    )
     parser.add_argument(
         "--superproject",
         type=Path,
@@ -60,7 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.superproject.resolve()
-    body_file = args.body_file if args.body_file.is_absolute() else root / args.body_file
+    name = "compiler" if args.path == "compiler" else args.path.strip("/").replace("/", "-")
+    body_file = args.body_file or Path(f"build/bump-{name}/body.md")
+    body_file = body_file if body_file.is_absolute() else root / body_file
+    patches_dir = args.patches or Path(PATCH_DIRS.get(args.path, f"patches/{name}"))
+    patches_dir = patches_dir if patches_dir.is_absolute() else root / patches_dir
     move = bump.move_submodule(root, args.path, args.ref)
     outputs = {"changed": str(move.changed).lower(), "old": move.old, "new": move.new}
     if not move.changed:
@@ -68,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         bump.write_github_output({**outputs, "checks": "skipped"})
         return 0
     print(f"{args.path}: {move.old[:7]} -> {move.new[:7]} ({len(move.log)} upstream commits)")
-    checks = bump.check_patches(root / args.path, sorted((root / "patches").glob("*.patch")))
+    checks = bump.check_patches(root / args.path, sorted(patches_dir.glob("*.patch")))
     for check in checks:
         print(f"{check.name}: {check.detail}")
     if args.no_tests:
@@ -86,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             **outputs,
             "checks": status,
             "body": str(body_file),
-            "title": f"Bump compiler to {move.new[:7]} ({move.ref})",
+            "title": f"Bump {args.path} to {move.new[:7]} ({move.ref})",
         }
     )
     if failed and not args.allow_failure:

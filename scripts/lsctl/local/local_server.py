@@ -121,7 +121,7 @@ def _invoke(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _warm() -> str:
-    import compile_service.compiler as compiler
+    import compile_service.engines.lsqecc as compiler
 
     return "ok" if compiler.available() else compiler.MISSING_HINT
 

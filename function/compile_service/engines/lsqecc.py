@@ -1,4 +1,4 @@
-"""Adapter over lsqecc: the only module that imports it.
+"""The lsqecc engine: the only module that imports lsqecc.
 
 lsqecc is imported once, when this module loads (on Lambda: during init, which runs at full CPU).
 If it is not installed (an empty compiler submodule at build time) the service still starts and
@@ -18,12 +18,19 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from compile_service.errors import CompileFailed, CompilerUnavailable, is_panic
+from compile_service import cost
+from compile_service.engines.base import Engine, EngineOptions, Prediction, Run
+from compile_service.errors import CompileFailed, CompilerUnavailable, InvalidRequest, is_panic
 from compile_service.settings import SERVICE
+
+if TYPE_CHECKING:
+    from compile_service.encoding import SliceSink
+    from compile_service.lowering import Lowered
+    from compile_service.settings import Limits
 
 logger = Logger(service=SERVICE, child=True)
 
@@ -143,3 +150,64 @@ def _log_printed(printed: str) -> None:
     lines = sorted({line.strip() for line in printed.splitlines() if line.strip()})
     if lines:
         logger.info("compiler printed diagnostics", extra={"compiler_output": lines[:20]})
+
+
+class LsqeccEngine(Engine):
+    """The Python lattice-surgery compiler (compiler/, patched): the Litinski transform, and the
+    web client's /compile contract. In process: lsqecc is imported into the service."""
+
+    name = "lsqecc"
+    licence = "LGPL-2.1"
+
+    def available(self) -> bool:
+        return available()
+
+    def missing_hint(self) -> str:
+        return MISSING_HINT
+
+    def info(self) -> dict[str, Any]:
+        return info()
+
+    def document_fields(self, options: EngineOptions) -> dict[str, Any]:
+        return {"commit": info().get("compiler_commit", "missing"), "simulator": "NOOP"}
+
+    def validate(self, options: EngineOptions) -> EngineOptions:
+        sent = [
+            f"{key}={value!r}"
+            for key, value in (("layout", options.layout), ("schedule", options.schedule))
+            if value is not None
+        ]
+        if options.output != "slices":
+            sent.append(f"output={options.output!r}")
+        if sent:
+            raise InvalidRequest(
+                f"{', '.join(sent)}: these options are only for engine 'liblsqecc'; the "
+                "default engine 'lsqecc' has its own layout and schedule and writes slices: "
+                'send "engine": "liblsqecc" to use them'
+            )
+        return options
+
+    def predict(
+        self, lowered: Lowered, litinski_transform: bool, options: EngineOptions, packed: bool
+    ) -> Prediction:
+        predicted = cost.predict(lowered.operations, lowered.qubits, litinski_transform, packed)
+        transform = "with" if litinski_transform else "without"
+        return Prediction(
+            predicted.seconds,
+            predicted.megabytes,
+            predicted.describe(),
+            f"{transform} the Litinski transform",
+        )
+
+    def compile(
+        self,
+        source: str,
+        litinski_transform: bool,
+        options: EngineOptions,
+        sink: SliceSink,
+        limits: Limits,
+        job: bool,
+    ) -> Run:
+        compiled = compile_qasm(source, litinski_transform)
+        sink.add_slices(compiled.slices)
+        return Run(len(compiled.slices), compiled.text)
