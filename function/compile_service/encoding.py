@@ -158,7 +158,9 @@ class SliceSink:
         *complete, self._partial_line = (self._partial_line + lines).split(b"\n")
         for line in complete:
             line = line.rstrip(b",")
-            if line.startswith(b"[["):  # a slice; "[" and "]" open and close the array
+            if line.endswith(b"]]]"):  # the last slice, with the array's closing bracket
+                line = line[:-1]
+            if line.startswith(b"[["):  # a slice (cells are objects or null, never arrays)
                 self._tally.add(_decoder.decode(line))
 
     def figures(self) -> LayoutFigures:

@@ -260,3 +260,32 @@ def test_compactjson_writes_the_same_slices(tmp_path):
         assert msgspec.json.decode(compact) == msgspec.json.decode(indented)
         compared += 1
     assert compared >= 3
+
+
+@pytest.mark.parametrize("route_output", ["answer", "job"])
+def test_resources_of_streamed_slices_are_those_of_the_slices_written(
+    invoke, local_jobs, route_output
+):
+    """liblsqecc's slices stream through the service undecoded; the layout's figures are counted
+    as they pass. They must be what reading the whole written document gives, and the volume
+    liblsqecc itself reports with output 'stats'."""
+    from compile_service import resources
+
+    circuit = layered(8).qasm
+    if route_output == "answer":
+        document = compiled(invoke, circuit)
+    else:
+        job_id = json.loads(invoke("POST", "/v2/jobs", body(circuit))["body"])["id"]
+        assert local_jobs.deliver() == 1
+        stored = local_jobs.root / "results" / f"{job_id}.json.gz"
+        document = json.loads(gzip.decompress(stored.read_bytes()))
+    figures = resources.read_slices(document["slices"])
+    logical = document["resources"]["logical"]
+    assert logical["slices"] == figures.slices == len(document["slices"]) > 0
+    assert logical["spacetime_volume"] == {
+        "tile_slices": figures.tile_slices,
+        "occupied_tile_slices": figures.occupied_tile_slices,
+    }
+    stats = compiled(invoke, circuit, output="stats")
+    assert stats["resources"] is None  # no slices written: nothing to read a layout from
+    assert stats["stats"]["volume"]["total"] == figures.tile_slices

@@ -155,7 +155,8 @@ class CompileResult(msgspec.Struct):
     compiler: CompilerUsed
     stats: Stats
     lowering: Lowering
-    resources: Resources
+    # null with output "stats" (engine liblsqecc): no slices are written to read a layout from.
+    resources: Resources | None
 
 
 class ErrorDetail(msgspec.Struct):
