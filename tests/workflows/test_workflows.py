@@ -26,6 +26,8 @@ BIN = Path(sys.executable).parent
 PINNED = re.compile(
     r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\d+(?:\.\d+)*)\s*$"
 )
+# A job calling this repository's own reusable workflow (at the same commit).
+LOCAL_WORKFLOW = re.compile(r"^\s*uses:\s+\./\.github/workflows/[\w.-]+\.yml(\s+#.*)?$")
 CONFIGURE_AWS = "aws-actions/configure-aws-credentials"
 
 
@@ -67,6 +69,7 @@ def test_the_workflows_exist() -> None:
         "ci.yml",
         "deploy.yml",
         "bump-compiler.yml",
+        "bump-submodule.yml",
         "rollback.yml",
     }
 
@@ -112,6 +115,8 @@ def test_every_action_is_pinned_by_sha_with_its_version(path: Path) -> None:
     lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
     assert lines
     for line in lines:
+        if LOCAL_WORKFLOW.match(line):  # this repository's own reusable workflow, same commit
+            continue
         assert PINNED.match(line), f"not pinned by a 40-hex SHA with a # vX.Y.Z comment: {line}"
 
 
@@ -134,6 +139,8 @@ def test_no_permissions_at_the_top_and_grants_per_job(path: Path) -> None:
     for name, job in workflow["jobs"].items():
         grants = job.get("permissions")
         assert isinstance(grants, dict), f"{name} declares no permissions"
+        if "uses" in job:  # calls a reusable workflow: the ceiling of what its jobs may ask
+            continue
         if any(uses(s) == "actions/checkout" for s in steps(job)):
             assert grants.get("contents") in {"read", "write"}, name
         else:
@@ -174,13 +181,15 @@ def test_roles_and_region_come_from_environment_variables(
 )
 def test_checkout_never_keeps_credentials(file: str, name: str, job: dict[str, Any]) -> None:
     checkouts = [s for s in steps(job) if uses(s) == "actions/checkout"]
+    if "uses" in job:  # calls a reusable workflow, whose own jobs are checked here too
+        return
     assert checkouts or (file, name) == ("deploy.yml", "image"), f"{file}:{name}"
     for step in checkouts:
         assert step["with"]["persist-credentials"] is False
 
 
 @pytest.mark.parametrize(
-    ("file", "job"), [("ci.yml", "test"), ("bump-compiler.yml", "bump"), ("deploy.yml", "bundle")]
+    ("file", "job"), [("ci.yml", "test"), ("bump-submodule.yml", "bump"), ("deploy.yml", "bundle")]
 )
 def test_jobs_that_need_the_compiler_check_it_out_recursively(file: str, job: str) -> None:
     (checkout,) = [s for s in steps(load(file)["jobs"][job]) if uses(s) == "actions/checkout"]
@@ -218,7 +227,7 @@ def lsctl_calls() -> list[tuple[str, str]]:
 
 def test_the_workflows_that_deploy_and_bump_call_lsctl() -> None:
     """So the test below checks something (ci.yml runs `make test` and no lsctl)."""
-    assert {"deploy.yml", "bump-compiler.yml", "rollback.yml"} <= {n for n, _ in lsctl_calls()}
+    assert {"deploy.yml", "bump-submodule.yml", "rollback.yml"} <= {n for n, _ in lsctl_calls()}
 
 
 @pytest.mark.parametrize(
@@ -451,7 +460,9 @@ def test_caches_are_saved_only_by_ci_and_restored_by_no_credentialed_job() -> No
         if uses(step) == "actions/cache"
     }
     assert savers == {("ci.yml", "test")}
-    (restore,) = [s for s in steps(load("bump-compiler.yml")["jobs"]["bump"]) if "cache" in uses(s)]
+    (restore,) = [
+        s for s in steps(load("bump-submodule.yml")["jobs"]["bump"]) if "cache" in uses(s)
+    ]
     assert uses(restore) == "actions/cache/restore"
     for file, name, job in all_jobs():
         privileged = (
@@ -552,3 +563,28 @@ def test_make_venv_installs_uv_by_hash() -> None:
     version = re.search(r"^uv==(\S+) \\$", locked, re.MULTILINE)
     assert version and f"uv=={version[1]} \\" in dev
     assert re.search(r"^uv==\S+ \\\n    --hash=sha256:[0-9a-f]{64}", locked, re.MULTILINE)
+
+
+def test_each_compiler_is_bumped_in_a_pull_request_of_its_own() -> None:
+    """bump-compiler.yml runs bump-submodule.yml once per submodule (compiler/ and liblsqecc/):
+    each is moved with its own patches, tested, and proposed on a branch of its own."""
+    caller = load("bump-compiler.yml")
+    called = {
+        job["with"]["path"]: job
+        for job in caller["jobs"].values()
+        if job.get("uses") == "./.github/workflows/bump-submodule.yml"
+    }
+    assert set(called) == {"compiler", "liblsqecc"}
+    submodules = {
+        line.split("=")[1].strip()
+        for line in (REPO / ".gitmodules").read_text().splitlines()
+        if line.strip().startswith("path")
+    }
+    assert set(called) == submodules
+    reusable = load("bump-submodule.yml")
+    assert set(reusable[True]["workflow_call"]["inputs"]) == {"path", "ref"}
+    (pr,) = [s for s in steps(reusable["jobs"]["pull-request"]) if "create-pull-request" in uses(s)]
+    assert pr["with"]["branch"] == "bump/${{ inputs.path }}"
+    assert pr["with"]["add-paths"] == "${{ inputs.path }}"
+    bump_calls = [c for n, c in lsctl_calls() if n == "bump-submodule.yml"]
+    assert bump_calls and all('--path "$SUBMODULE"' in c for c in bump_calls)
