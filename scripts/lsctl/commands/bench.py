@@ -40,10 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "suite",
         nargs="?",
-        choices=("service", "engines"),
+        choices=("service", "engines", "estimates"),
         default="service",
         help="service (default): the sections below; engines: lsqecc and liblsqecc side by side "
-        "(layered up to n=256, the shared corpus, a 100-qubit QFT job)",
+        "(layered up to n=256, the shared corpus, a 100-qubit QFT job); estimates: this "
+        "service's resource estimates beside Microsoft's estimator (qdk) over the shared corpus "
+        "(more options: python -m lsctl.bench.estimates --help)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="output directory")
     parser.add_argument(
@@ -186,6 +188,11 @@ def run_engines(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.suite == "engines":
         return run_engines(args)
+    if args.suite == "estimates":
+        from lsctl.bench import estimates  # here: it loads the service and qdk
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        return estimates.main(["--json", str(args.out / "estimates.json")])
     if not compiler_prepared() and set(_sections(args.only)) - WITHOUT_COMPILER:
         raise CliError(f"lsctl bench {NEEDS_COMPILER}; or measure the size alone: --only size")
     started = datetime.datetime.now(datetime.UTC)
