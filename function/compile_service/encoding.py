@@ -161,7 +161,7 @@ class SliceSink:
             if line.endswith(b"]]]"):  # the last slice, with the array's closing bracket
                 line = line[:-1]
             if line.startswith(b"[["):  # a slice (cells are objects or null, never arrays)
-                self._tally.add(_decoder.decode(line))
+                self._tally.add_compact(line, _decoder.decode)
 
     def figures(self) -> LayoutFigures:
         """The compiled layout's figures (resources.layout), however the slices came."""

@@ -286,6 +286,17 @@ def test_resources_of_streamed_slices_are_those_of_the_slices_written(
         "tile_slices": figures.tile_slices,
         "occupied_tile_slices": figures.occupied_tile_slices,
     }
+    assert logical["layout"] == {
+        "rows": figures.rows,
+        "columns": figures.columns,
+        "tiles": figures.tiles,
+    }
+    assert logical["patches"] == {
+        "qubit_peak": figures.qubit_peak,
+        "magic_state": len(figures.distillation_tiles),
+        "ancilla_peak": figures.ancilla_peak,
+    }
+    assert logical["distillation"] == figures.distillation_region() is not None
     stats = compiled(invoke, circuit, output="stats")
     assert stats["resources"] is None  # no slices written: nothing to read a layout from
     assert stats["stats"]["volume"]["total"] == figures.tile_slices
