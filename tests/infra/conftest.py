@@ -63,6 +63,7 @@ LOCAL_OR_DEFAULT_ENV = {
     "LSC_JOB_MAX_PREDICTED_SECONDS",  # follows LSC_JOB_COMPILE_SECONDS' default
     "LSC_RESULT_CACHE",  # on unless a benchmark turns it off
     "LSC_GIT_COMMIT",  # baked into the image by the Dockerfile (ENV)
+    "LSC_LIBLSQECC_SLICER",  # the slicer's path; by default liblsqecc/ of the task root
 }
 
 
