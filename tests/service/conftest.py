@@ -59,3 +59,18 @@ def log_records(monkeypatch: pytest.MonkeyPatch):
             logger.setLevel(logging.INFO)  # setLevel also clears logging's isEnabledFor cache
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]
     logging.root.manager._clear_cache()
+
+
+@pytest.fixture
+def local_jobs(monkeypatch, tmp_path, invoke):
+    """Jobs on the local directory backend `make serve` uses."""
+    from compile_service.jobs import backends
+    from tests.service.jobs_harness import LocalHarness
+
+    harness = LocalHarness(tmp_path / "local-data")
+    harness.create()
+    for name, value in harness.env.items():
+        monkeypatch.setenv(name, value)
+    backends.reset()
+    yield harness
+    backends.reset()

@@ -21,24 +21,9 @@ from compile_service.errors import InvalidRequest
 from compile_service.jobs import ids
 from compile_service.settings import load_job_limits, load_limits
 from tests.conftest import README_EXAMPLE
-from tests.service.jobs_harness import LocalHarness
 from tests.service.recorded import circuit
 
 LIBLSQECC = EngineOptions("liblsqecc")
-
-
-@pytest.fixture
-def local_jobs(monkeypatch, tmp_path, invoke):
-    """Jobs on the local directory backend `make serve` uses."""
-    harness = LocalHarness(tmp_path / "local-data")
-    harness.create()
-    for name, value in harness.env.items():
-        monkeypatch.setenv(name, value)
-    from compile_service.jobs import backends
-
-    backends.reset()
-    yield harness
-    backends.reset()
 
 
 def error(result: dict) -> dict:

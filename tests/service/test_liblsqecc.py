@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import README_EXAMPLE, decoded, layered
 from tests.service import client_cells
-from tests.service.jobs_harness import LocalHarness
 from tests.service.recorded import NAMES, load
 
 pytestmark = pytest.mark.liblsqecc
@@ -37,19 +36,6 @@ def compiled(invoke, circuit: str, **options: str) -> dict:
     result = invoke("POST", "/v2/compile", body(circuit, **options), GZIP)
     assert result["statusCode"] == 200, decoded(result).content[:500]
     return json.loads(decoded(result).content)
-
-
-@pytest.fixture
-def local_jobs(monkeypatch, tmp_path, invoke):
-    harness = LocalHarness(tmp_path / "local-data")
-    harness.create()
-    for name, value in harness.env.items():
-        monkeypatch.setenv(name, value)
-    from compile_service.jobs import backends
-
-    backends.reset()
-    yield harness
-    backends.reset()
 
 
 def test_the_schema_is_the_clients_lsqecc_output_meets_it_strictly():
