@@ -64,7 +64,7 @@ test: lint pytest ## set up everything, then run the linters and the whole test 
 
 # No bundle, linters, moto or servers: the tests marked slow are left out.
 unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (< 1 min)
-	$(VENV)/bin/pytest -m 'not slow' -q -p no:schemathesis $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m 'not slow' -q -p no:schemathesis -n $(WORKERS) $(PYTEST_ARGS)
 
 # Each run has its own pytest-randomly seed (the order of tests); a failure is listed with the
 # seed that reproduces it: make pytest PYTEST_ARGS=--randomly-seed=N
