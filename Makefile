@@ -7,7 +7,10 @@ PYTHON312 := $(shell scripts/find-python312)
 VENV := .venv
 UV := $(VENV)/bin/uv
 export UV_CACHE_DIR ?= $(HOME)/.cache/uv
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode (and pytest's rewritten test modules) cached under build/pycache, never beside the
+# sources or in the bundle: a run re-compiles only what changed.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
 PORT ?= 9876
 # pytest-xdist workers for `make test` (auto: one per core).

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from lsctl.deploy import jobs_client
+
 from .helpers import GOOD_DOCUMENT, Canned
 
 JOB_ID = "ab" * 20
@@ -23,6 +25,12 @@ def job(status: str, **extra: object) -> str:
         **extra,
     }
     return json.dumps(body)
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch):
+    """The canned services answer at once: poll every 10 ms instead of every second."""
+    monkeypatch.setattr(jobs_client, "POLL_SECONDS", 0.01)
 
 
 @pytest.fixture

@@ -118,13 +118,30 @@ def test_warm_up_answers_are_retried_with_growing_delays(fake_service):
     assert "retrying" in lines[0] and lines[-1].startswith("POST /v2/jobs: skipped")
 
 
-def test_retries_stop_when_the_time_is_up(lsctl, fake_service):
+class FakeClock:
+    """Monotonic time that only sleeping moves: retries counted by construction, not by speed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_retries_stop_when_the_time_is_up(lsctl, fake_service, monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(smoke_checks, "time", clock)
     routes = {"GET /health": Canned(503, "warming")}
     service = fake_service(routes)
     result = lsctl("smoke", "--url", service.url, "--timeout", "1.5")
     assert result.code == 1
     assert "got 503" in result.err
-    assert 2 <= service.hits.count("GET /health") <= 3
+    # Tries at 0 s, after 1 s (the first delay) and after 0.5 s more (what was left of 1.5 s).
+    assert service.hits.count("GET /health") == 3
+    assert clock.now == 1001.5
 
 
 def test_nothing_listening_is_reported(lsctl, fake_service):

@@ -160,7 +160,7 @@ class Backoff:
     total: float
     first: float = 1.0
     cap: float = 16.0
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=lambda: time.monotonic())  # looked up when made
     _next: float = 0.0
 
     def delay(self) -> float | None:
@@ -177,9 +177,10 @@ def run(
     *,
     total_seconds: float = 180.0,
     log: Log = print,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
     """Run every check, retrying warm-up failures; raises the last SmokeFailure."""
+    sleep = sleep or time.sleep
     base = base_url.rstrip("/")
     backoff = Backoff(total_seconds)
     for label, check in CHECKS:
