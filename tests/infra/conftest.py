@@ -3,6 +3,7 @@ tags, the SAM transform of template.yml per stage, and a way to run CLI tools wi
 
 from __future__ import annotations
 
+import copy
 import os
 from functools import cache
 from pathlib import Path
@@ -116,8 +117,9 @@ def _transformed(stage: str, extra: tuple[tuple[str, str], ...]) -> dict[str, An
 
 
 def transformed(stage: str, **parameters: str) -> dict[str, Any]:
-    """template.yml after the SAM transform, as CloudFormation would receive it for `stage`."""
-    return _transformed(stage, tuple(sorted(parameters.items())))
+    """template.yml after the SAM transform, as CloudFormation would receive it for `stage`: a
+    copy of the cached one, so a caller that edits it cannot change what the next one gets."""
+    return copy.deepcopy(_transformed(stage, tuple(sorted(parameters.items()))))
 
 
 def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) -> Any:

@@ -526,3 +526,12 @@ def test_a_per_client_rate_limit_guards_the_stage_by_default(stage: str) -> None
     api_id, _ = one(template, "AWS::ApiGateway::RestApi")
     arn = association["Properties"]["ResourceArn"]["Fn::Sub"]
     assert arn.endswith(f"::/restapis/${{{api_id}}}/stages/${{{stage_id}}}")
+
+
+def test_each_caller_gets_its_own_copy_of_the_transformed_template() -> None:
+    """The transform runs once per stage (cached); a test that edits its template (the linter
+    tests move skips between resources) must not change what the next test gets: found by
+    `make flakecheck`, where the random order ran the linter tests twice in one worker."""
+    first = transformed("dev")
+    first["Resources"].clear()
+    assert transformed("dev")["Resources"], "an edit reached the cached template"
