@@ -43,6 +43,7 @@ needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason=f"no corpus at {CORPU
 
 
 @needs_corpus
+@pytest.mark.slow  # a sweep of the whole corpus (unitaries up to 10 qubits): ~25 CPU-s
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.stem)
 def test_every_corpus_circuit_lowers_to_the_dialect_and_keeps_its_unitary(path):
     source = path.read_text()
