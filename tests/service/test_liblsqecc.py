@@ -208,8 +208,9 @@ def test_the_cost_model_never_predicts_fewer_slices_than_liblsqecc_draws(layout)
 
 
 def test_compactjson_writes_the_same_slices(tmp_path):
-    """patches/liblsqecc/0004 is a performance patch: with --compactjson the slicer writes the
-    same slices (parsed), only without indentation; on layered circuits and the corpus."""
+    """patches/liblsqecc/0004 and 0006 are performance patches: with --compactjson the slicer
+    writes the same slices (parsed), only without indentation (0006: written directly rather
+    than through nlohmann::json); on layered circuits and the corpus."""
     import subprocess
 
     import msgspec
