@@ -19,6 +19,7 @@ reading tokens as qiskit's lexer does (`//` comments, `"strings"`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -293,8 +294,9 @@ class _Scanner:
 
     def _expressions(self, name: str) -> None:
         """The parameters of a call, after its `(` up to and past the matching `)`."""
-        depth, size = 1, 0
+        depth, size, previous = 1, 0, None
         while (word := self._next()) is not None:
+            divisor, previous = previous == "/", word
             if word == "(":
                 depth += 1
                 size += 1
@@ -307,7 +309,7 @@ class _Scanner:
             elif word in _OPERATORS or word in _FUNCTIONS:
                 size += 1
             elif is_number(word):
-                self._angle(word, name)
+                self._angle(word, name, divisor)
             elif word in (";", "{", "}"):
                 self.at -= 1
                 return  # unbalanced: qiskit says so
@@ -318,10 +320,13 @@ class _Scanner:
                     "write the angle as one number"
                 )
 
-    def _angle(self, word: str, name: str) -> None:
+    def _angle(self, word: str, name: str, divisor: bool = False) -> None:
+        """A number in a parameter: at most max_angle in magnitude, unless it divides (qiskit's
+        QFT writes cp(pi/1099511627776)): a divisor only has to be finite, and the evaluated
+        angle is checked after parsing (circuit_check)."""
         too_long = is_whole(word) and len(word.lstrip("0")) > _MAX_DIGITS
         value = float("inf") if too_long else float(word)
-        if not abs(value) <= self.limits.max_angle:
+        if not (math.isfinite(value) if divisor else abs(value) <= self.limits.max_angle):
             raise UnsupportedCircuit(
                 f"line {self._line()}: the number {word[:40]} in a parameter of '{name}' is "
                 f"not an angle this service takes: at most {self.limits.max_angle:g} in magnitude"

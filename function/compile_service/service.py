@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
-from compile_service import circuit_check, cost, encoding, engines, legacy_text, lowering, resources
+from compile_service import circuit_check, encoding, engines, legacy_text, lowering, resources
 from compile_service.deadline import budget
 from compile_service.engines import EngineOptions
 from compile_service.errors import (
@@ -126,13 +126,11 @@ def prepare(
         raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
+    predicted = _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
     engine_source, dropped = compiler.front_end(lowered)
     report = lowered.report.as_dict()
     if dropped:
         report["dropped"] = dict(sorted({**report["dropped"], **dropped}.items()))
-    # T gates of the lowered circuit (each a magic state), whatever engine compiles it.
-    t_count = cost.predict(lowered.operations, lowered.qubits, litinski_transform).magic_states
     if flavour == "web_client":
         clash = legacy_text.clashing_register(lowered.registers)
         if clash:
@@ -149,7 +147,7 @@ def prepare(
         report,
         assumptions.as_dict(),
         {
-            "t_count": t_count,
+            "t_count": predicted.magic_states,
             "measurements": sum(1 for op in lowered.operations if op[0] == "measure"),
         },
         options,
@@ -163,15 +161,15 @@ def _check_cost(
     litinski_transform: bool,
     limits: Limits,
     packed: bool,
-) -> None:
-    """Refuse, before compiling, what the engine predicts to run over the limits (its cost
-    model: cost.py for lsqecc)."""
+) -> engines.Prediction:
+    """The engine's prediction (its cost model: cost.py for lsqecc), or CircuitTooLarge for what
+    it predicts to run over the limits, refused before compiling."""
     predicted = compiler.predict(lowered, litinski_transform, options, packed)
     if (
         predicted.seconds <= limits.max_predicted_seconds
         and predicted.megabytes <= limits.max_predicted_megabytes
     ):
-        return
+        return predicted
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
     raise CircuitTooLarge(

@@ -36,3 +36,26 @@ def test_the_fields_after_the_slices_are_asked_for_once() -> None:
         "slices": [],
         "compilation_text": "",
     }
+
+
+def test_an_answer_near_the_limit_gets_the_smaller_gzip() -> None:
+    """A synchronous answer is gzipped fast (ISA-L level 1); one that is then over the response
+    limit is gzipped again at zlib's smaller level rather than refused (layered n=256 with
+    liblsqecc needs it)."""
+    import random
+
+    from isal import igzip
+
+    rng = random.Random(7)
+    grid = [[dict(CELL, text=f"Id: {rng.randrange(40)}") for _ in range(30)] for _ in range(30)]
+    body = encoding.encode({"slices": [grid] * 3 + [[[None]]], "compilation_text": ""})
+    fast = len(igzip.compress(body, compresslevel=encoding.FAST_GZIP_LEVEL, mtime=0))
+    small = len(gzip.compress(body, compresslevel=encoding.SMALL_GZIP_LEVEL, mtime=0))
+    assert small < fast
+    limit = (small + 2) // 3 * 4
+    sent, gzipped = encoding.fit(body, gzip_ok=True, limit=limit)
+    assert gzipped and len(sent) == small and gzip.decompress(sent) == body
+    sent, _ = encoding.fit(body, gzip_ok=True, limit=(fast + 2) // 3 * 4)
+    assert len(sent) == fast and gzip.decompress(sent) == body
+    with pytest.raises(encoding.ResponseTooLarge, match="still"):
+        encoding.fit(body, gzip_ok=True, limit=limit - 4)

@@ -161,6 +161,27 @@ def test_dropped_measurements_are_said_in_the_lowering_report():
     assert prepared(None, GATE_MIX).lowering["dropped"].get("measure") is None
 
 
+ROTATIONS = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\nt q[0];\ntdg q[1];\nrz(0.3) q[2];\n'
+    "rx(pi/4) q[0];\nrz(5*pi/4) q[1];\nccx q[0],q[1],q[2];\nh q[2];\n"
+)
+
+
+@pytest.mark.parametrize("source", [README_EXAMPLE, GATE_MIX, ROTATIONS])
+def test_the_t_count_is_the_same_whatever_engine_compiles_it(source):
+    """counts.t_count (the resource estimate's magic states) is carried on each engine's
+    prediction, made once: both engines count the pi/8 rotations of the same lowered circuit."""
+    from compile_service import cost
+
+    limits = load_job_limits()
+    parsed = circuit_check.check(source, limits)
+    low = lowering.lower(parsed.circuit, parsed.source, lowering.DEFAULT_PRECISION, 10**6)
+    expected = cost.predict(low.operations, low.qubits, True).magic_states
+    assert expected > 0 or source == README_EXAMPLE
+    for engine in (None, LIBLSQECC):
+        assert prepared(engine, source).counts["t_count"] == expected, engine
+
+
 def test_a_circuit_of_measurements_only_is_refused_for_liblsqecc():
     only = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];\n'
     with pytest.raises(Exception, match="only measurements"):

@@ -208,8 +208,9 @@ def test_the_cost_model_never_predicts_fewer_slices_than_liblsqecc_draws(layout)
 
 
 def test_compactjson_writes_the_same_slices(tmp_path):
-    """patches/liblsqecc/0004 is a performance patch: with --compactjson the slicer writes the
-    same slices (parsed), only without indentation; on layered circuits and the corpus."""
+    """patches/liblsqecc/0004 and 0006 are performance patches: with --compactjson the slicer
+    writes the same slices (parsed), only without indentation (0006: written directly rather
+    than through nlohmann::json); on layered circuits and the corpus."""
     import subprocess
 
     import msgspec
@@ -246,6 +247,74 @@ def test_compactjson_writes_the_same_slices(tmp_path):
         assert msgspec.json.decode(compact) == msgspec.json.decode(indented)
         compared += 1
     assert compared >= 3
+
+
+@pytest.mark.parametrize(
+    ("layout", "schedule"),
+    [("edpc", "stream"), ("edpc", "wave"), ("compact_no_clogging", "stream")],
+)
+def test_the_slicers_layout_figures_are_those_of_its_slices(tmp_path, layout, schedule):
+    """patches/liblsqecc/0005 is a performance patch: the figures the slicer counts with
+    --layoutfigures (the resources of an answer are read from them) are those read from the
+    slices it writes, on layered circuits and the corpus. Consumption is not counted for
+    liblsqecc (its magic states become qubit patches): 0 either way in the answer."""
+    import dataclasses
+    import subprocess
+
+    import msgspec
+
+    from compile_service import service
+    from compile_service.engines import EngineOptions
+    from compile_service.engines.liblsqecc import _figures, binary
+    from compile_service.errors import ServiceError
+    from compile_service.resources import read_slices
+    from compile_service.settings import load_job_limits
+
+    circuits = [layered(n).qasm for n in (2, 8, 32)]
+    circuits += [path.read_text() for path in corpus_circuits()]
+    compared = with_magic = 0
+    for source in circuits:
+        try:
+            prepared = service.prepare(
+                source, True, load_job_limits(), engine=EngineOptions("liblsqecc")
+            )
+        except ServiceError:
+            continue
+        out = tmp_path / "out.json"
+        argv = [str(binary()), "-I", "qasm", "-L", layout, "-P", schedule, "--compactjson"]
+        try:
+            ran = subprocess.run(
+                [*argv, "--layoutfigures", "-o", str(out)],
+                input=prepared.source.encode(),
+                check=True,
+                capture_output=True,
+                timeout=20,
+            )
+        except subprocess.TimeoutExpired:
+            continue  # a circuit this layout loops on (the service stops it: another test)
+        slices = msgspec.json.decode(out.read_bytes())
+        counted = _figures(ran.stdout.decode(), len(slices))
+        read = dataclasses.replace(read_slices(slices), magic_states_consumed=0)
+        assert counted == read, source[:200]
+        compared += 1
+        with_magic += bool(counted.distillation_tiles)
+    assert compared >= 3 and with_magic >= 1
+
+
+def test_a_slicer_that_reports_no_figures_is_a_failed_compile():
+    from compile_service.engines.liblsqecc import _figures
+    from compile_service.errors import CompileFailed
+
+    summary = "LS Instructions read  3\nSlices 2\n"
+    with pytest.raises(CompileFailed, match="layout's figures"):
+        _figures(summary, 2)
+    summary += "Layout figures: rows 5 columns 5 slices 3 qubit_peak 2 ancilla_peak 1 occupied 9\n"
+    with pytest.raises(CompileFailed):  # not the slices that came through the pipe
+        _figures(summary + "Distillation tiles: 0,1\n", 2)
+    assert _figures(summary + "Distillation tiles: 0,1 4,0\n", 3).distillation_tiles == (
+        (0, 1),
+        (4, 0),
+    )
 
 
 @pytest.mark.parametrize("route_output", ["answer", "job"])

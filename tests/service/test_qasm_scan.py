@@ -102,6 +102,7 @@ def test_counts(source, count):
         ("qreg q[20];\nqreg r[20];", CircuitTooLarge, "40 qubits"),
         ("creg c[1025];", CircuitTooLarge, "1 025 classical bits"),
         ("qreg q[1];\nrz(1e7) q[0];", UnsupportedCircuit, "1e7"),
+        ("qreg q[1];\nrz(pi/1e400) q[0];", UnsupportedCircuit, "1e400"),
         ("qreg q[1];\nrz(" + "(" * 65 + "1" + ")" * 65 + ") q[0];", UnsupportedCircuit, "64"),
         ("qreg q[1];\nrz(" + "+".join(["1"] * 66) + ") q[0];", UnsupportedCircuit, "64"),
         (
@@ -141,3 +142,16 @@ def test_no_real_circuit_is_refused_by_the_scanner():
             qasm_scan.scan(source, LIMITS)
         except CircuitTooLarge as exc:
             assert "qubits" in exc.message, (path.name, exc.message)
+
+
+def test_a_large_divisor_is_a_small_angle_and_a_small_one_is_checked_once_evaluated():
+    """qiskit's QFT writes cp(pi/1099511627776) (a 100-qubit QFT: 2^40): the number divides,
+    so it is no large angle; what a small divisor makes large is refused once evaluated."""
+    from compile_service import circuit_check
+
+    qft = HEADER + "qreg q[2];\ncp(pi/1099511627776) q[0],q[1];\nrz(-pi/1048576) q[0];\n"
+    assert circuit_check.check(qft, LIMITS).circuit.num_qubits == 2
+    with pytest.raises(UnsupportedCircuit, match=r"angle 3\.14159e"):
+        circuit_check.check(HEADER + "qreg q[1];\nrz(pi/1e-7) q[0];\n", LIMITS)
+    with pytest.raises(UnsupportedCircuit, match="1e7"):
+        circuit_check.check(HEADER + "qreg q[1];\nrz(1e7*pi/1048576) q[0];\n", LIMITS)

@@ -4,7 +4,6 @@ budget, against values worked out by hand (the arithmetic is in each test's comm
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
@@ -233,31 +232,3 @@ def test_a_budget_too_small_to_synthesise_is_422(invoke, recorded_compiler):
     assert result["statusCode"] == 422
     message = json.loads(result["body"])["error"]["message"]
     assert "error budget of 1e-06" in message and "larger error_budget" in message
-
-
-def test_slices_counted_as_compact_lines_give_the_figures_of_the_decoded_slices():
-    """liblsqecc's slices stream as compact JSON lines and are counted without decoding them
-    whole (LayoutTally.add_compact); every figure but consumption (not read there) must be what
-    reading the decoded slices gives, including magic-state tiles that move."""
-    import msgspec
-
-    from compile_service.resources.layout import LayoutTally, read_slices
-
-    def cell(kind: str, text: str = "") -> dict:
-        return {"activity": {"activity_type": None}, "patch_type": kind, "text": text}
-
-    q, a, m = cell("Qubit"), cell("Ancilla"), cell("DistillationQubit")
-    slices = [
-        [[q, None, m], [None, a, None]],
-        [[q, None, m], [None, a, None]],  # the same again
-        [[q, q, None], [m, a, None]],  # the magic state moved to another row
-        [[None, q, None], [None, None, m]],
-        [[q, a, a], [a, None, None]],  # none left
-        [[m, cell("DistillationQubit", "[x],[y]"), None], [q, None, None]],  # text with a comma
-    ]
-    tally = LayoutTally()
-    for grid in slices:
-        tally.add_compact(msgspec.json.encode(grid), msgspec.json.decode)
-    streamed, decoded = tally.figures(), read_slices(slices)
-    assert streamed == dataclasses.replace(decoded, magic_states_consumed=0)
-    assert streamed.distillation_tiles == ((0, 0), (0, 1), (0, 2), (1, 0), (1, 2))

@@ -10,7 +10,7 @@ The service asks `get(name)` for the engine a request chose and knows nothing el
 
 from __future__ import annotations
 
-from compile_service.engines.base import Engine, EngineOptions, Run
+from compile_service.engines.base import Engine, EngineOptions, Prediction, Run
 from compile_service.engines.liblsqecc import LiblsqeccEngine
 from compile_service.engines.lsqecc import LsqeccEngine
 
@@ -22,4 +22,4 @@ def get(name: str) -> Engine:
     return ENGINES[name]
 
 
-__all__ = ["DEFAULT", "ENGINES", "Engine", "EngineOptions", "Run", "get"]
+__all__ = ["DEFAULT", "ENGINES", "Engine", "EngineOptions", "Prediction", "Run", "get"]

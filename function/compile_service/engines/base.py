@@ -39,6 +39,9 @@ class Prediction:
     megabytes: int
     description: str  # "N operations ... predicted to take S s and M MB to compile"
     context: str  # how it would be compiled: "with the Litinski transform"
+    # T gates of the lowered circuit (pi/8 rotations: each consumes a magic state), whatever
+    # engine compiles it: the `t_count` of the resource estimate.
+    magic_states: int
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from compile_service.errors import (
     ResponseTooLarge,
     UnsupportedCircuit,
 )
+from compile_service.resources.layout import LayoutFigures
 from compile_service.settings import SERVICE, liblsqecc_limits
 
 if TYPE_CHECKING:
@@ -66,6 +67,12 @@ _OTHER_LAYOUT = {"edpc": "compact_no_clogging", "compact_no_clogging": "edpc"}
 _COUNT = re.compile(r"^(LS Instructions read|Slices written)\s+(\d+)\s*$", re.MULTILINE)
 _VOLUME = re.compile(r"^(Total|Distillation|Unused routing|Dead|Other active) volume: (\d+)", re.M)
 _WHAT = re.compile(r"what\(\):\s*(.*)", re.DOTALL)
+# The layout's figures over the slices written (--layoutfigures, patches/liblsqecc/0005).
+_FIGURES = re.compile(
+    r"^Layout figures: rows (\d+) columns (\d+) slices (\d+) qubit_peak (\d+) "
+    r"ancilla_peak (\d+) occupied (\d+)\nDistillation tiles:((?: \d+,\d+)*)$",
+    re.MULTILINE,
+)
 
 
 def _candidates() -> list[Path]:
@@ -145,6 +152,7 @@ class LiblsqeccEngine(Engine):
             predicted.describe(),
             f"engine liblsqecc, layout {options.layout}, schedule {options.schedule}, "
             f"output {options.output}",
+            predicted.magic_states,
         )
 
     def compile(
@@ -172,8 +180,7 @@ class LiblsqeccEngine(Engine):
         compact = CompactSlices(RUNAWAY_SLICES_MIN + RUNAWAY_SLICES_PER_GATE * max(gates, 0))
 
         def on_output(chunk: bytes) -> None:
-            # Every chunk, even one that is only a newline: the lines are the slices' boundaries.
-            sink.add_json(compact.feed(chunk), lines=chunk)
+            sink.add_json(compact.feed(chunk))
 
         try:
             finished = limited_process.run(
@@ -183,7 +190,7 @@ class LiblsqeccEngine(Engine):
                 on_output,
                 output_arg=(lambda _: ["--noslices", "-f", "stats"])
                 if stats_only
-                else (lambda pipe: ["--compactjson", "-o", pipe]),
+                else (lambda pipe: ["--compactjson", "--layoutfigures", "-o", pipe]),
             )
         except limited_process.LimitExceeded as exc:
             raise _limit_error(exc, job) from None
@@ -196,9 +203,10 @@ class LiblsqeccEngine(Engine):
             ) from None
         if finished.returncode != 0:
             raise CompileFailed(_explain(finished))
+        summary = finished.stdout.replace("\r", "\n")  # progress lines end in a carriage return
         if not stats_only:
             sink.add_json(compact.close())
-        summary = finished.stdout.replace("\r", "\n")  # progress lines end in a carriage return
+            sink.add_figures(_figures(summary, compact.slices))
         counts = {name: int(value) for name, value in _COUNT.findall(summary)}
         slices = counts.get("Slices written", 0) if stats_only else compact.slices
         stats: dict[str, Any] = {"ls_instructions": counts.get("LS Instructions read")}
@@ -226,6 +234,27 @@ def _recorded_info(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {"compiler_commit": "unknown"}
     return {k: v for k, v in recorded.items() if k in ("compiler_commit", "patches")}
+
+
+def _figures(summary: str, slices: int) -> LayoutFigures:
+    """The layout's figures the slicer counted over the slices it wrote (the same as reading
+    them: tests/service/test_liblsqecc.py). Magic states are not counted as consumed: liblsqecc
+    hands them over as new qubit patches (resources/estimate.py)."""
+    found = _FIGURES.search(summary)
+    if found is None or int(found.group(3)) != slices:
+        raise CompileFailed("liblsqecc did not report its layout's figures: is it patched?")
+    rows, columns, counted, qubit_peak, ancilla_peak, occupied = map(int, found.groups()[:6])
+    tiles = (tuple(map(int, tile.split(","))) for tile in found.group(7).split())
+    return LayoutFigures(
+        rows=rows,
+        columns=columns,
+        slices=counted,
+        qubit_peak=qubit_peak,
+        ancilla_peak=ancilla_peak,
+        occupied_tile_slices=occupied,
+        magic_states_consumed=0,
+        distillation_tiles=tuple(sorted((row, column) for row, column in tiles)),
+    )
 
 
 def _explain(finished: limited_process.Finished) -> str:

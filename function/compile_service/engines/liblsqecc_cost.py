@@ -36,12 +36,14 @@ BYTES_PER_CELL = 46  # compact JSON
 PACKED_BYTES_PER_CELL = 1  # gzipped (slices compress 50-150 times)
 BASE_MEGABYTES = 160  # the service with qiskit loaded
 LAYOUT_MARGIN = 3
+T_GATES = frozenset({"t", "tdg"})
 
 
 @dataclass(frozen=True)
 class Cost:
     qubits: int
     gates: int  # of liblsqecc's input
+    magic_states: int  # its T gates (t, tdg): pi/8 rotations, each consuming a magic state
     slices: int
     cells: int  # per slice
     seconds: float
@@ -60,17 +62,21 @@ def layout_cells(qubits: int) -> int:
     return side * side
 
 
-def input_gates(lowered: Lowered) -> int:
-    """Gates of liblsqecc's input (measurements dropped, ccx and rotations expanded)."""
-    return sum(
-        sum(1 for _ in liblsqecc_input.gates_of(op))
-        for op in lowered.operations
-        if op[0] not in liblsqecc_input.DROPPED
-    )
+def input_gates(lowered: Lowered) -> tuple[int, int]:
+    """Gates of liblsqecc's input (measurements dropped, ccx and rotations expanded), and how
+    many of them are T gates."""
+    gates = t_gates = 0
+    for op in lowered.operations:
+        if op[0] in liblsqecc_input.DROPPED:
+            continue
+        for name, _ in liblsqecc_input.gates_of(op):
+            gates += 1
+            t_gates += name in T_GATES
+    return gates, t_gates
 
 
 def predict(lowered: Lowered, options: EngineOptions, packed: bool) -> Cost:
-    gates = input_gates(lowered)
+    gates, magic_states = input_gates(lowered)
     cells = layout_cells(lowered.qubits)
     slices = max(1, round(SLICES_PER_GATE[str(options.layout)] * gates))
     drawn = slices * cells
@@ -83,6 +89,7 @@ def predict(lowered: Lowered, options: EngineOptions, packed: bool) -> Cost:
     return Cost(
         qubits=lowered.qubits,
         gates=gates,
+        magic_states=magic_states,
         slices=slices,
         cells=cells,
         seconds=round(gates * SECONDS_PER_GATE + drawn * per_cell, 2),

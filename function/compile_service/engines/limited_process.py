@@ -20,12 +20,10 @@ import resource
 import select
 import signal
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 CHUNK = 1 << 20
 POLL_SECONDS = 0.25
@@ -64,10 +62,13 @@ def _set_limits(pid: int, limits: ProcessLimits) -> None:
         resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
 
 
-@contextlib.contextmanager
-def _workdir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="engine-") as tmp:
-        yield Path(tmp)
+def _memory_file(name: str, content: bytes = b"") -> BinaryIO:
+    """An anonymous file in memory (memfd_create(2)): no directory to create and remove."""
+    file = os.fdopen(os.memfd_create(name), "w+b")
+    if content:
+        file.write(content)
+        file.seek(0)
+    return file
 
 
 def run(
@@ -79,49 +80,48 @@ def run(
 ) -> Finished:
     """Run `argv` + output_arg(path) where `path` names the pipe its bulk output goes to; that
     output is passed to `on_output` as it arrives. stdin comes from a file, stdout and stderr go
-    to files (they are small: a summary and errors). LimitExceeded when a limit is reached."""
+    to files (they are small: a summary and errors), all three anonymous files in memory.
+    LimitExceeded when a limit is reached."""
     read_end, write_end = os.pipe()
-    with _workdir() as work:
-        (work / "stdin").write_bytes(stdin)
-        with (
-            open(work / "stdin", "rb") as stdin_file,
-            open(work / "stdout", "w+b") as stdout_file,
-            open(work / "stderr", "w+b") as stderr_file,
+    with (
+        _memory_file("stdin", stdin) as stdin_file,
+        _memory_file("stdout") as stdout_file,
+        _memory_file("stderr") as stderr_file,
+    ):
+        started = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            process = subprocess.Popen(
+                [*argv, *output_arg(f"/dev/fd/{write_end}")],
+                stdin=stdin_file,
+                stdout=stdout_file,
+                stderr=stderr_file,
+                pass_fds=(write_end,),
+                start_new_session=True,
+                close_fds=True,
+            )
+        finally:
+            os.close(write_end)
+        try:
+            _set_limits(process.pid, limits)
+            written = _pump(read_end, process, limits, on_output)
+            returncode = process.wait()
+        except BaseException:
+            _kill(process)
+            raise
+        finally:
+            os.close(read_end)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (used.ru_utime - started.ru_utime) + (used.ru_stime - started.ru_stime)
+        stderr = _read(stderr_file)
+        # SIGXCPU comes only from RLIMIT_CPU; SIGKILL from its hard limit a second later
+        # (the kernel's accounting and ours differ by a tick: 0.987 s of a 1 s limit).
+        if returncode == -signal.SIGXCPU or (
+            returncode == -signal.SIGKILL and cpu >= 0.9 * limits.cpu_seconds
         ):
-            started = resource.getrusage(resource.RUSAGE_CHILDREN)
-            try:
-                process = subprocess.Popen(
-                    [*argv, *output_arg(f"/dev/fd/{write_end}")],
-                    stdin=stdin_file,
-                    stdout=stdout_file,
-                    stderr=stderr_file,
-                    pass_fds=(write_end,),
-                    start_new_session=True,
-                    close_fds=True,
-                )
-            finally:
-                os.close(write_end)
-            try:
-                _set_limits(process.pid, limits)
-                written = _pump(read_end, process, limits, on_output)
-                returncode = process.wait()
-            except BaseException:
-                _kill(process)
-                raise
-            finally:
-                os.close(read_end)
-            used = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (used.ru_utime - started.ru_utime) + (used.ru_stime - started.ru_stime)
-            stderr = _read(stderr_file)
-            # SIGXCPU comes only from RLIMIT_CPU; SIGKILL from its hard limit a second later
-            # (the kernel's accounting and ours differ by a tick: 0.987 s of a 1 s limit).
-            if returncode == -signal.SIGXCPU or (
-                returncode == -signal.SIGKILL and cpu >= 0.9 * limits.cpu_seconds
-            ):
-                raise LimitExceeded("cpu", limits, stderr)
-            if "std::bad_alloc" in stderr:
-                raise LimitExceeded("memory", limits, stderr)
-            return Finished(returncode, _read(stdout_file), stderr, written, cpu)
+            raise LimitExceeded("cpu", limits, stderr)
+        if "std::bad_alloc" in stderr:
+            raise LimitExceeded("memory", limits, stderr)
+        return Finished(returncode, _read(stdout_file), stderr, written, cpu)
 
 
 def _pump(

@@ -197,6 +197,7 @@ class LsqeccEngine(Engine):
             predicted.megabytes,
             predicted.describe(),
             f"{transform} the Litinski transform",
+            predicted.magic_states,
         )
 
     def compile(

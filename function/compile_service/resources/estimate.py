@@ -46,7 +46,8 @@ def estimate_figures(
     assumptions: Assumptions,
     approximation_error: float,
 ) -> dict[str, Any]:
-    """`resources` for a compiled layout's figures (layout.LayoutTally, for streamed slices)."""
+    """`resources` for a compiled layout's figures (read from its slices, or counted by the engine
+    that wrote them)."""
     return {
         "logical": logical(figures, counts),
         "assumptions": assumptions.as_dict(),

@@ -9,7 +9,7 @@ distillation region). Nothing here reads an engine's internals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +66,8 @@ def read_slices(slices: Iterable[Sequence[Sequence[Any]]]) -> LayoutFigures:
 
 
 class LayoutTally:
-    """The figures of slices seen one at a time (an engine streaming its slices: they are never
-    all in memory at once)."""
+    """The figures of slices seen one at a time. (liblsqecc counts the same figures of the
+    slices it writes itself: engines/liblsqecc.py, patches/liblsqecc/0005.)"""
 
     def __init__(self) -> None:
         self.rows = self.columns = self.slices = 0
@@ -75,8 +75,6 @@ class LayoutTally:
         self.magic_tiles: set[tuple[int, int]] = set()
         # Magic states alive in the slice before: position -> whether already counted as consumed.
         self.alive: dict[tuple[int, int], bool] = {}
-        # A row of compact JSON holding magic-state tiles -> their columns (add_compact).
-        self._magic_columns: dict[bytes, tuple[int, ...]] = {}
 
     def add(self, grid: Sequence[Sequence[Any]]) -> None:
         self.slices += 1
@@ -113,55 +111,6 @@ class LayoutTally:
         self.alive = now
         self.data_peak = max(self.data_peak, data)
         self.ancilla_peak = max(self.ancilla_peak, ancillas)
-
-    def add_compact(self, line: bytes, decode: Callable[[bytes], Any]) -> None:
-        """One slice as a line of compact JSON (liblsqecc's --compactjson: `[[cell,...],...]`,
-        cells objects or null), read without decoding it whole: the cell kinds are counted by
-        their `patch_type` (C speed), and only the rows holding magic-state tiles are decoded,
-        once per distinct row (they repeat), for the distillation tiles' positions. Consumption
-        is not counted here: these are liblsqecc's slices, which hand magic states over as new
-        qubit patches (estimate.py)."""
-        if self.slices == 0:  # the grid's size, read once
-            grid = decode(line)
-            self.rows = len(grid)
-            self.columns = max((len(row) for row in grid), default=0)
-        self.slices += 1
-        self.occupied += line.count(b'"patch_type":')
-        self.data_peak = max(self.data_peak, line.count(b'"patch_type":"Qubit"'))
-        self.ancilla_peak = max(self.ancilla_peak, line.count(b'"patch_type":"Ancilla"'))
-        if b'"patch_type":"DistillationQubit"' not in line:
-            return
-        rows = line[2:-2].split(b"],[")
-        try:
-            if len(rows) != self.rows:  # a "],[" inside a text, or another grid: read it whole
-                raise ValueError(len(rows))
-            for r, row in enumerate(rows):
-                if b'"patch_type":"DistillationQubit"' in row:
-                    self.magic_tiles.update((r, c) for c in self._magic_in_row(row, decode))
-        except ValueError:  # msgspec's DecodeError is one: a row split inside a text
-            self._magic_in_grid(decode(line))
-
-    def _magic_in_row(self, row: bytes, decode: Callable[[bytes], Any]) -> tuple[int, ...]:
-        """The columns of the magic-state tiles of one row of compact JSON (rows repeat: each
-        distinct row is decoded once)."""
-        columns = self._magic_columns.get(row)
-        if columns is None:
-            cells = decode(b"[" + row + b"]")
-            if len(cells) > self.columns:
-                raise ValueError(len(cells))
-            columns = tuple(
-                c for c, cell in enumerate(cells) if cell and _patch_type(cell) == MAGIC
-            )
-            self._magic_columns[row] = columns
-        return columns
-
-    def _magic_in_grid(self, grid: Sequence[Sequence[Any]]) -> None:
-        self.rows = max(self.rows, len(grid))
-        for r, row in enumerate(grid):
-            self.columns = max(self.columns, len(row))
-            self.magic_tiles.update(
-                (r, c) for c, cell in enumerate(row) if cell and _patch_type(cell) == MAGIC
-            )
 
     def figures(self) -> LayoutFigures:
         return LayoutFigures(
