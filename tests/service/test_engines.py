@@ -337,3 +337,35 @@ def test_python_slices_are_written_as_before_by_both_sinks():
     assert gzip.decompress(encoding.gzip_document(slices, "t", extra)) == encoding.json_document(
         slices, "t", extra
     )
+
+
+def test_output_written_in_many_small_pieces_arrives_whole_and_in_order():
+    """The pipe is enlarged and the reader pauses between small reads (fewer, larger reads):
+    nothing is lost, reordered or held back, whatever size the pieces are."""
+    code = (
+        "import sys, time\nout = open(sys.argv[1], 'wb', buffering=0)\n"
+        "for i in range(3000):\n"
+        "    out.write(b'%d,' % i)\n"
+        "    if i % 500 == 0: time.sleep(0.003)\n"
+        "out.write(b'x' * (3 << 20))\n"
+    )
+    chunks: list[bytes] = []
+    finished = limited_process.run(python(code), b"", LIMITS, chunks.append, to_pipe)
+    expected = b"".join(b"%d," % i for i in range(3000)) + b"x" * (3 << 20)
+    assert finished.returncode == 0 and b"".join(chunks) == expected
+    assert finished.output_bytes == len(expected)
+
+
+def test_the_output_pipe_is_enlarged_where_the_kernel_allows_it():
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    try:
+        enlarged = limited_process._enlarge(read_end)
+        size = fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert enlarged == (size >= limited_process.PIPE_BYTES)
+    if not enlarged:
+        pytest.skip(f"this kernel keeps pipes at {size} bytes (fs.pipe-max-size)")

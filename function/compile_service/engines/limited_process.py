@@ -15,6 +15,7 @@ never outlives the request that started it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import resource
 import select
@@ -26,6 +27,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 CHUNK = 1 << 20
+PIPE_BYTES = 1 << 20  # Linux's default /proc/sys/fs/pipe-max-size
+PAUSE_BELOW_BYTES = 256 << 10
+PAUSE_SECONDS = 0.001
 POLL_SECONDS = 0.25
 Exceeded = Literal["cpu", "memory", "time", "output"]
 
@@ -83,6 +87,7 @@ def run(
     to files (they are small: a summary and errors), all three anonymous files in memory.
     LimitExceeded when a limit is reached."""
     read_end, write_end = os.pipe()
+    large_pipe = _enlarge(read_end)
     with (
         _memory_file("stdin", stdin) as stdin_file,
         _memory_file("stdout") as stdout_file,
@@ -103,7 +108,7 @@ def run(
             os.close(write_end)
         try:
             _set_limits(process.pid, limits)
-            written = _pump(read_end, process, limits, on_output)
+            written = _pump(read_end, process, limits, on_output, large_pipe)
             returncode = process.wait()
         except BaseException:
             _kill(process)
@@ -124,8 +129,20 @@ def run(
         return Finished(returncode, _read(stdout_file), stderr, written, cpu)
 
 
+def _enlarge(fd: int) -> bool:
+    """Give the pipe PIPE_BYTES of buffer (the default is 64 kB), if the kernel allows it."""
+    try:
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES) >= PIPE_BYTES
+    except OSError:
+        return False
+
+
 def _pump(
-    fd: int, process: subprocess.Popen, limits: ProcessLimits, on_output: Callable[[bytes], None]
+    fd: int,
+    process: subprocess.Popen,
+    limits: ProcessLimits,
+    on_output: Callable[[bytes], None],
+    large_pipe: bool = False,
 ) -> int:
     deadline = time.monotonic() + limits.wall_seconds
     written = 0
@@ -143,6 +160,8 @@ def _pump(
         if written > limits.output_bytes:
             raise LimitExceeded("output", limits)
         on_output(chunk)
+        if large_pipe and PAUSE_SECONDS and len(chunk) < PAUSE_BELOW_BYTES:
+            time.sleep(PAUSE_SECONDS)
 
 
 def _kill(process: subprocess.Popen) -> None:

@@ -40,11 +40,12 @@ class CompactSlices:
             return b""
         if not self._started and self._newlines == 0 and not self._last:
             self._started = chunk.startswith(b"[")
-        self._newlines += chunk.count(b"\n")
+        joined = chunk.replace(b"\n", b"")
+        self._newlines += len(chunk) - len(joined)  # one pass, not a count and a replace
         self._last = chunk[-1:]
         if self.max_slices is not None and self.slices > self.max_slices:
             raise Runaway(self.max_slices)
-        return chunk.replace(b"\n", b"") if self._started else b""
+        return joined if self._started else b""
 
     def close(self) -> bytes:
         """What remains to write: nothing, or `[]` when there were no slices."""
