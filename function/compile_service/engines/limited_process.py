@@ -30,10 +30,11 @@ from typing import BinaryIO, Literal
 # CPU in fewer, larger reads: the pipe gets 1 MB of buffer (Linux's default
 # /proc/sys/fs/pipe-max-size; 64 kB otherwise) and the reader pauses for PAUSE_SECONDS after a
 # read that did not fill its buffer, so the program writes on meanwhile (a 1 MB pipe does not
-# fill in 1 ms) and the next read takes more. Adds at most one pause (1 ms) to a request.
-# Reads of 256 kB, not 1 MB: a 1 MB buffer per read is above malloc's mmap threshold, so each
-# one is fresh memory the kernel must map (measured in a fresh worker, n=64: the service's own
-# CPU 0.064 s before any of this, 0.043 s with 1 MB reads, 0.032 s with 256 kB).
+# fill in 1 ms) and the next read takes more: about 1 ms more wall clock at the end, at most.
+# Reads of 256 kB, not 1 MB: a 1 MB buffer per read stays above malloc's mmap threshold (which
+# rises only to the size of the shrunk reads it frees), so each one is fresh memory the kernel
+# must map. Measured in a fresh worker, `layered` n=64, medians of 8: the service's own CPU
+# 0.064 s before any of this, 0.043-0.047 s with 1 MB reads, 0.032-0.035 s with 256 kB.
 CHUNK = 256 << 10
 PIPE_BYTES = 1 << 20
 PAUSE_SECONDS = 0.001
