@@ -34,7 +34,11 @@ GATE_MIX = (
     "ccx q[0],q[1],q[2];\nmeasure q[0] -> c[0];\nh q[1];\nrz(pi/4) q[2];\nrx(-pi/2) q[0];\n"
     "barrier q;\ncz q[0],q[2];\nsdg q[1];\ntdg q[2];\nu1(pi) q[0];\nmeasure q[2] -> c[2];\n"
 )
-QASMBENCH = REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+QASMBENCH = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+)
 FAST_LAYERED = range(2, 6)
 SLOW_LAYERED = range(6, 17)
 # SLOW_LAYERED in four groups of about equal cost (a compile grows about as n^2 with the fixes

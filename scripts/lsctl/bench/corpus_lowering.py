@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
+)
 
 
 def _handler(function_dir: Path) -> Any:

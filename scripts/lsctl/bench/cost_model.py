@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,10 @@ from typing import Any
 from lsctl.bench.circuits import layered
 
 REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
+)
 LAYERED = ((4, 3), (8, 3), (16, 3), (24, 3), (32, 3), (8, 12))
 
 _WORKER = r"""

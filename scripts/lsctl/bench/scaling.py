@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,11 @@ QUICK_STEP_SIZES = (8,)
 # service's compiler, by main at REFERENCE_COMMIT (its patches/) and by the fixes only.
 REFERENCE_COMMIT = "e44f611"
 CORPUS_CIRCUITS = ("toffoli_n3", "simon_n6", "bb84_n8")
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS_DIR = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+)
 CORPUS_REPEATS = 5  # at least this many runs each (they take well under a second)
 TARGET_CORPUS_SPEEDUP = 2.0  # main at REFERENCE_COMMIT / patched compile CPU
 
