@@ -100,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", nargs="*", help="circuit names (default: all)")
     parser.add_argument("--json", type=Path, help="write the rows here")
+    parser.add_argument(
+        "--min-seconds",
+        type=float,
+        default=0.3,
+        help="compiles shorter than this are left out of the summary ranges (timer noise)",
+    )
     args = parser.parse_args(argv)
     settings = {"on": (True,), "off": (False,), "both": (True, False)}[args.transform]
     print("| circuit | transform | slices | /pred | cells | /pred | CPU s | /pred | MB | /pred |")
@@ -123,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     measured = [
-        ratios(row) for row in rows if "measured" in row and row["measured"]["seconds"] > 0.3
+        ratios(row)
+        for row in rows
+        if "measured" in row and row["measured"]["seconds"] > args.min_seconds
     ]
     if measured:
         for key in ("slices", "seconds", "megabytes"):
