@@ -207,6 +207,28 @@ def test_the_cost_model_never_predicts_fewer_slices_than_liblsqecc_draws(layout)
     assert checked >= 3
 
 
+def lowered_inputs() -> list[str]:
+    """What the service hands liblsqecc for layered n=2, 8, 32 and every corpus circuit it
+    accepts (those refused before the engine are left out)."""
+    from compile_service import service
+    from compile_service.engines import EngineOptions
+    from compile_service.errors import ServiceError
+    from compile_service.settings import load_job_limits
+
+    sources = [layered(n).qasm for n in (2, 8, 32)]
+    sources += [path.read_text() for path in corpus_circuits()]
+    lowered = []
+    for source in sources:
+        try:
+            prepared = service.prepare(
+                source, True, load_job_limits(), engine=EngineOptions("liblsqecc")
+            )
+        except ServiceError:
+            continue
+        lowered.append(prepared.source)
+    return lowered
+
+
 def test_compactjson_writes_the_same_slices(tmp_path):
     """patches/liblsqecc/0004 and 0006 are performance patches: with --compactjson the slicer
     writes the same slices (parsed), only without indentation (0006: written directly rather
@@ -215,28 +237,16 @@ def test_compactjson_writes_the_same_slices(tmp_path):
 
     import msgspec
 
-    from compile_service import service
-    from compile_service.engines import EngineOptions
     from compile_service.engines.liblsqecc import binary
-    from compile_service.errors import ServiceError
-    from compile_service.settings import load_job_limits
 
-    circuits = [layered(n).qasm for n in (2, 8, 32)]
-    circuits += [path.read_text() for path in corpus_circuits()]
     compared = 0
-    for source in circuits:
-        try:
-            prepared = service.prepare(
-                source, True, load_job_limits(), engine=EngineOptions("liblsqecc")
-            )
-        except ServiceError:
-            continue
+    for lowered in lowered_inputs():
         outputs = []
         for flags in ([], ["--compactjson"]):
             out = tmp_path / f"out{len(flags)}.json"
             subprocess.run(
                 [str(binary()), "-I", "qasm", "-L", "edpc", *flags, "-o", str(out)],
-                input=prepared.source.encode(),
+                input=lowered.encode(),
                 check=True,
                 capture_output=True,
                 timeout=120,
@@ -263,29 +273,17 @@ def test_the_slicers_layout_figures_are_those_of_its_slices(tmp_path, layout, sc
 
     import msgspec
 
-    from compile_service import service
-    from compile_service.engines import EngineOptions
     from compile_service.engines.liblsqecc import _figures, binary
-    from compile_service.errors import ServiceError
     from compile_service.resources import read_slices
-    from compile_service.settings import load_job_limits
 
-    circuits = [layered(n).qasm for n in (2, 8, 32)]
-    circuits += [path.read_text() for path in corpus_circuits()]
     compared = with_magic = 0
-    for source in circuits:
-        try:
-            prepared = service.prepare(
-                source, True, load_job_limits(), engine=EngineOptions("liblsqecc")
-            )
-        except ServiceError:
-            continue
+    for lowered in lowered_inputs():
         out = tmp_path / "out.json"
         argv = [str(binary()), "-I", "qasm", "-L", layout, "-P", schedule, "--compactjson"]
         try:
             ran = subprocess.run(
                 [*argv, "--layoutfigures", "-o", str(out)],
-                input=prepared.source.encode(),
+                input=lowered.encode(),
                 check=True,
                 capture_output=True,
                 timeout=20,
@@ -295,7 +293,7 @@ def test_the_slicers_layout_figures_are_those_of_its_slices(tmp_path, layout, sc
         slices = msgspec.json.decode(out.read_bytes())
         counted = _figures(ran.stdout.decode(), len(slices))
         read = dataclasses.replace(read_slices(slices), magic_states_consumed=0)
-        assert counted == read, source[:200]
+        assert counted == read, lowered[:200]
         compared += 1
         with_magic += bool(counted.distillation_tiles)
     assert compared >= 3 and with_magic >= 1
