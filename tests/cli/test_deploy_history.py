@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import create_stack, image_manifest
+from .test_deploy import deploy as deploy_with_fake_sam
 from .test_deploy import fake_sam, samconfig  # noqa: F401 (fixtures used by name below)
 
 pytestmark = pytest.mark.slow
@@ -115,19 +116,9 @@ def images(aws, history) -> dict[str, str]:
 
 
 def deploy(lsctl, fake_sam, samconfig, history, image: str, *extra: str):
-    return lsctl(
-        "deploy",
-        "--stage",
-        "dev",
-        "--image",
-        image,
-        "--sam",
-        fake_sam.path,
-        "--config-file",
-        str(samconfig),
-        "--git-repo",
-        history["repo"],
-        *extra,
+    """test_deploy's deploy, in the test's git history."""
+    return deploy_with_fake_sam(
+        lsctl, fake_sam, samconfig, "--git-repo", history["repo"], *extra, image=image
     )
 
 
