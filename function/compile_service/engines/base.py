@@ -67,10 +67,6 @@ class Engine(ABC):
         """Whether this build carries the engine."""
 
     @abstractmethod
-    def missing_hint(self) -> str:
-        """What to do when it does not (the 503's message)."""
-
-    @abstractmethod
     def info(self) -> dict[str, Any]:
         """What build of the engine this is (commit, patches), or status "missing"."""
 

@@ -105,9 +105,6 @@ class LiblsqeccEngine(Engine):
     def available(self) -> bool:
         return binary() is not None
 
-    def missing_hint(self) -> str:
-        return MISSING_HINT
-
     def info(self) -> dict[str, Any]:
         path = binary()
         if path is None:

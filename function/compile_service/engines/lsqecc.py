@@ -162,9 +162,6 @@ class LsqeccEngine(Engine):
     def available(self) -> bool:
         return available()
 
-    def missing_hint(self) -> str:
-        return MISSING_HINT
-
     def info(self) -> dict[str, Any]:
         return info()
 
