@@ -57,23 +57,32 @@ def cell_schema(strict: bool) -> dict[str, Any]:
     }
 
 
-def slice_schema(strict: bool = False) -> dict[str, Any]:
-    """A Slice: rows of cells, every row as long as the first."""
-    return {
-        "type": "array",
-        "minItems": 1,
-        "items": {"type": "array", "minItems": 1, "items": cell_schema(strict)},
-    }
-
-
 def check_slices(slices: Iterable[Any], strict: bool = False) -> int:
     """Validate every slice (jsonschema.ValidationError on the first bad cell) and that each is
-    a rectangle of one size (the client draws a grid); returns how many slices there were."""
-    validator = jsonschema.Draft202012Validator(slice_schema(strict))
+    a rectangle of one size (the client draws a grid); returns how many slices there were.
+
+    The slice's own shape (a non-empty list of non-empty rows) is checked directly and each
+    distinct cell against cell_schema once: a corpus answer has millions of cells but a few
+    hundred distinct ones, and validating every one took 97 % of the corpus tests' time. Two
+    cells with the same repr are the same JSON value (str, None, numbers, lists and dicts
+    only), so the cell validated first stands for both."""
+    validator = jsonschema.Draft202012Validator(cell_schema(strict))
+    valid: set[str] = set()
     count = 0
     shape = None
     for index, piece in enumerate(slices):
-        validator.validate(piece)
+        if not isinstance(piece, list) or not piece:
+            raise jsonschema.ValidationError(f"slice {index} is not a non-empty list of rows")
+        for row in piece:
+            if not isinstance(row, list) or not row:
+                raise jsonschema.ValidationError(
+                    f"slice {index} has a row that is not a list of cells"
+                )
+            for cell in row:
+                key = repr(cell)
+                if key not in valid:
+                    validator.validate(cell)
+                    valid.add(key)
         this = (len(piece), {len(row) for row in piece})
         assert len(this[1]) == 1, f"slice {index}: rows of different lengths {this[1]}"
         shape = shape or this
