@@ -10,6 +10,12 @@ handler. The corpus: the recorded circuits, a gate mix, the benchmark's `layered
 n = 2..16 (n >= 6 marked slow) and every circuit of ../shared/corpus/qasmbench-small/ (skipped
 where that folder is absent). Upstream's own test suite must also have the same pass/fail set on
 both copies.
+
+Each observation is stored under a digest of everything it depends on (observation_cache: the
+copy's files, the service's and lsctl's sources, the installed distributions, the interpreter,
+the worker and the request), so a run recompiles only what a change could affect; the first run
+after a change to a patch, the pin or the encoder compiles everything again (about 250 CPU-s at
+layered n = 6..16 with the fixes only). LSC_PROOF_CACHE=off observes everything afresh.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import pytest
 from lsctl.bench.circuits import layered
 from lsctl.compiler import compiler_source
 from lsctl.paths import COMPILER_DIR, REPO_ROOT
+from tests.service import observation_cache
 from tests.service.recorded import NAMES, circuit
 
 GATE_MIX = (
@@ -142,7 +149,14 @@ _WORKER = textwrap.dedent(
 
 def outputs(src: Path, sources: list[str], routes: bool) -> list[dict[str, object]]:
     """What each observer saw of every source, both transform settings, with the compiler at
-    `src` (see _WORKER)."""
+    `src` (see _WORKER); from observation_cache where the same inputs were observed before."""
+    request = {"sources": sources, "routes": routes}
+    return observation_cache.observed(
+        [src.parent], _WORKER, request, lambda: run_worker(src, request)
+    )
+
+
+def run_worker(src: Path, request: dict[str, object]) -> list[dict[str, object]]:
     done = subprocess.run(
         [
             sys.executable,
@@ -154,7 +168,7 @@ def outputs(src: Path, sources: list[str], routes: bool) -> list[dict[str, objec
             str(REPO_ROOT / "function"),
             str(REPO_ROOT / "scripts"),
         ],
-        input=json.dumps({"sources": sources, "routes": routes}),
+        input=json.dumps(request),
         capture_output=True,
         text=True,
         timeout=3600,
@@ -232,7 +246,15 @@ def test_qasmbench_circuits_give_identical_output(copies):
 
 def upstream_test_outcomes(src: Path, report: Path) -> dict[str, str]:
     """nodeid -> passed/failed/error/skipped of upstream's tests (compiler/tests) run against
-    the compiler copy at `src`, from the compiler checkout (its tests read assets/ relatively)."""
+    the compiler copy at `src`, from the compiler checkout (its tests read assets/ relatively);
+    from observation_cache where the same tests ran on the same copy before."""
+    trees = [src.parent, COMPILER_DIR / "tests", COMPILER_DIR / "assets"]
+    return observation_cache.observed(
+        trees, "upstream tests", {}, lambda: run_upstream_tests(src, report)
+    )
+
+
+def run_upstream_tests(src: Path, report: Path) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run(
         [

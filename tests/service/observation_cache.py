@@ -1,0 +1,79 @@
+"""Content-addressed store for what the patch proof observed of a compiler copy.
+
+An observation (tests/service/test_compiler_patches.py's worker run on a list of sources) is a
+function of its inputs alone: the compiler copy's files, the service's and lsctl's sources the
+worker imports, the installed distributions and their versions, the interpreter, the worker's
+code and the request. The key is a digest of all of them, so a stored observation is reused only
+where a new run would compute the same one: any change to a patch, the pin, the encoder, a
+dependency or the corpus is a new key, and that run compiles again. The fixes-only reference at
+layered n = 6..16 is most of the suite's CPU (about 250 s on 2 cores), and it changes only when
+one of those inputs does.
+
+LSC_PROOF_CACHE=off recomputes every observation (nothing is read or written).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from lsctl.paths import REPO_ROOT
+
+STORE = REPO_ROOT / "build" / "proof-cache"
+# The trees the worker imports from besides the compiler copy: the service and lsctl.
+IMPORTED_TREES = (REPO_ROOT / "function", REPO_ROOT / "scripts" / "lsctl")
+
+
+def enabled() -> bool:
+    return os.environ.get("LSC_PROOF_CACHE", "on").lower() not in ("off", "0", "false", "no")
+
+
+def _add_tree(hasher: Any, root: Path) -> None:
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.relative_to(root).parts
+    )
+    for path in files:
+        name = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        hasher.update(b"%d:%s%d:" % (len(name), name, len(data)))
+        hasher.update(data)
+
+
+@functools.cache
+def _environment() -> str:
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    return json.dumps({"python": sys.version, "distributions": dists})
+
+
+def key(trees: Iterable[Path], code: str, request: Any) -> str:
+    """The digest of everything an observation depends on."""
+    hasher = hashlib.sha256()
+    for root in (*trees, *IMPORTED_TREES):
+        hasher.update(b"tree:%s\0" % root.name.encode())
+        _add_tree(hasher, root)
+    hasher.update(_environment().encode())
+    hasher.update(code.encode())
+    hasher.update(json.dumps(request, sort_keys=True).encode())
+    return hasher.hexdigest()
+
+
+def observed(trees: Iterable[Path], code: str, request: Any, compute: Callable[[], Any]) -> Any:
+    """compute(), or what an earlier run with the same key stored."""
+    if not enabled():
+        return compute()
+    path = STORE / f"{key(trees, code, request)}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    result = compute()
+    STORE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(result))
+    partial.replace(path)
+    return result
