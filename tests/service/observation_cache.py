@@ -20,12 +20,12 @@ import importlib.metadata
 import json
 import os
 import sys
+import sysconfig
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from lsctl.paths import REPO_ROOT
-
+REPO_ROOT = Path(__file__).resolve().parents[2]
 STORE = REPO_ROOT / "build" / "proof-cache"
 # The trees the worker imports from besides the compiler copy: the service and lsctl.
 IMPORTED_TREES = (REPO_ROOT / "function", REPO_ROOT / "scripts" / "lsctl")
@@ -48,7 +48,10 @@ def _add_tree(hasher: Any, root: Path) -> None:
 
 @functools.cache
 def _environment() -> str:
-    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    # The interpreter's own site-packages (what the worker imports), whatever else is on sys.path.
+    site = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    found = importlib.metadata.distributions(path=site)
+    dists = sorted({f"{d.metadata['Name']}=={d.version}" for d in found})
     return json.dumps({"python": sys.version, "distributions": dists})
 
 
