@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from lsctl.cli import build_parser
+from tests.service import observation_cache
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -262,10 +263,18 @@ def test_ci_runs_the_readme_test_command_on_python_312_with_a_uv_cache() -> None
     (job,) = ci["jobs"].values()
     by_action = {uses(s): s for s in steps(job) if "uses" in s}
     assert by_action["actions/setup-python"]["with"]["python-version"] == "3.12"
-    cache = by_action["actions/cache"]["with"]
-    assert cache["path"] == "~/.cache/uv"
-    assert "hashFiles('requirements/*.txt')" in cache["key"]
+    caches = {s["with"]["path"]: s["with"] for s in steps(job) if uses(s) == "actions/cache"}
+    assert "hashFiles('requirements/*.txt')" in caches["~/.cache/uv"]["key"]
     assert [s["run"] for s in steps(job) if "run" in s] == ["make test"]
+
+
+def test_ci_restores_the_latest_proof_observations_and_saves_its_own() -> None:
+    (job,) = load("ci.yml")["jobs"].values()
+    cache = {s["with"]["path"]: s["with"] for s in steps(job) if uses(s) == "actions/cache"}
+    proof = cache["build/proof-cache"]
+    # Entries are content-addressed: any snapshot may be restored, and each run saves its own.
+    assert "github.sha" in proof["key"] and proof["key"].startswith(proof["restore-keys"])
+    assert REPO / proof["path"] == observation_cache.STORE
 
 
 # deploy.yml
