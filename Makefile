@@ -12,6 +12,14 @@ export UV_CACHE_DIR ?= $(HOME)/.cache/uv
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
+# The tests' temporary files (pytest's tmp_path) in memory where /dev/shm is a tmpfs that allows
+# executables (the bundle tests load .so files from their bundles): a bundle build deletes ~4,000
+# files, and on a disk mounted with online discard each deletion waits ~3.7 ms for the device.
+TEST_TMP ?= $(shell findmnt -no FSTYPE,OPTIONS /dev/shm 2>/dev/null | grep -v noexec | grep -q '^tmpfs' && test -w /dev/shm && echo /dev/shm)
+ifneq ($(TEST_TMP),)
+export PYTEST_DEBUG_TEMPROOT := $(TEST_TMP)
+endif
+
 PORT ?= 9876
 # pytest-xdist workers for `make test` (auto: one per core).
 WORKERS ?= auto
