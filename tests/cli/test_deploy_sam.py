@@ -44,7 +44,7 @@ NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One `lsctl deploy --stage dev` with the real sam against a fresh moto server."""
     if not SAM.exists():

@@ -34,7 +34,7 @@ OUTPUTS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     with github_standin() as running:
         yield running

@@ -51,7 +51,7 @@ OUTPUTS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
     with moto_server() as url:
         yield url
@@ -102,7 +102,7 @@ def create_noting_skips(endpoint: str, name: str, **parameters: str) -> tuple[Ac
     return account, {m[1] for m in said if m}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def created(endpoint: str) -> tuple[Account, dict[str, Any]]:
     """The stack for an account that already has GitHub's OIDC provider: its roles trust that
     provider by ARN (with a new provider, moto would resolve the skipped resource's Ref to

@@ -87,14 +87,14 @@ def test_hadolint_would_catch_a_pip_install(tmp_path: Path) -> None:
     assert run([VENV / "hadolint", "--failure-threshold", "info", bad]).returncode != 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def transformed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("transformed")
     write_transformed(directory)
     return directory
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def checkov_results(transformed_dir: Path) -> dict[str, dict[str, Any]]:
     """checkov's JSON per file (one run: it takes a few seconds to start): the Dockerfile, both
     templates as written and per stage as transformed, and the workflows."""

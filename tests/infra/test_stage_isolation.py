@@ -16,7 +16,7 @@ from tests.infra.iam.requests import requests_for
 from tests.infra.test_iam_evaluated import bootstrap, execution_role, stack_tags, stage_stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prod() -> Stack:
     return stage_stack("prod")
 

@@ -178,7 +178,7 @@ def run_worker(src: Path, request: dict[str, object]) -> list[dict[str, object]]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(fixes only, every patch), prepared from the pinned compiler."""
     source = compiler_source.locate()

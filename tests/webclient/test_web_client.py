@@ -81,7 +81,7 @@ class _SinglePageApp(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def page_url() -> Iterator[str]:
     handler = functools.partial(_SinglePageApp, directory=str(dist_dir(BUILD)))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
@@ -93,7 +93,7 @@ def page_url() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api_port(page_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`lsctl serve` allowing the page's origin (the client posts to localhost:<port>)."""
     data = tmp_path_factory.mktemp("webclient-data")
