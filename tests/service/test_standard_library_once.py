@@ -39,6 +39,9 @@ VALID = [
     HEADER + "qreg q[2];\ngate foo(t) a,b { cx a,b; rz(t) b; }\nfoo(pi/2) q[0],q[1];\n",
     HEADER,  # nothing after the include
     '\n  OPENQASM  2.0 ;  include "qelib1.inc" ; qreg q[1]; h q[0];\n',  # one line, blanks
+    # Comments before and between, as in most of the shared corpus; Windows line ends.
+    '// Generated\n\n// twice\nOPENQASM 2.0; // v2\n//\ninclude "qelib1.inc";// std\nqreg q[1];\n',
+    'OPENQASM 2.0;\r\ninclude "qelib1.inc";\r\nqreg q[2];\r\ncx q[0],q[1];\r\n',
     'OPENQASM 2.0;\ninclude\t"qelib1.inc" ;\nqreg q[1];\nu3(0.1,0.2,0.3) q[0];\n',
     # Not the shape the copy is used for: parsed as qiskit parses it.
     '// a comment\nOPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nx q[0];\n',
@@ -70,6 +73,9 @@ INVALID = {
     "include not a string": HEADER + "include qelib1;\nqreg q[1];\n",
     "no standard library": 'OPENQASM 2.0;\ninclude "other.inc";\nqreg q[1];\n',
     "wrong version": 'OPENQASM 3.0;\ninclude "qelib1.inc";\nqreg q[1];\n',
+    "after comments, undefined gate": "// c\n" + HEADER + "// d\nqreg q[1];\nfoo q[0];\n",
+    "after comments, syntax error": "// c\n\n" + HEADER + "qreg q[1];\nh q[0]\n",
+    "Windows line ends, wrong arity": HEADER.replace("\n", "\r\n") + "qreg q[2];\r\ncx q[1];\r\n",
 }
 # Every kind of token (and the end of the input) right after the include, on its line and on the
 # next: the parser must be in the same state there with and without the copied declarations.
