@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -221,7 +222,10 @@ def test_lowered_circuits_compile(invoke, name, litinski):
     assert document["lowering"]["rotations_approximated"] == (name == "approximated")
 
 
-CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
+# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
+)
 # What a corpus circuit may be refused for, besides its size: each names its construct.
 CONSTRUCT_REFUSALS = ("'reset'", "'if'", "invalid OpenQASM")
 

@@ -1,0 +1,342 @@
+"""Patches 0022 and 0023 (performance). 0022: qelib1.inc is parsed once per process and each parse
+gets its own copy of its declarations; the parser must still give what qiskit's legacy parser
+gives, for valid and invalid programs alike. 0023: the parser and its lexer are freed by reference
+counting once a parse is done, not left as cyclic garbage holding the whole AST.
+
+Proved here, with two copies of the compiler (upstream plus the fixes only, and every patch), each
+in a process of its own: the AST of every program (every node's type and attributes, line
+numbers, file names, is_bit flags, which nodes are shared), or the error's type and text for an
+invalid one (undefined gate, wrong arity, syntax errors, a bad or a repeated include, every kind
+of token right after the include), and what the parser printed, are the same with every patch as
+with the fixes only; compile_str refuses the invalid programs with the same text. Within the
+patched copy, the patched parse leaves the parser as qiskit's parse does (symbol table, lexer
+state), and two parses share no node, so a caller that changes its AST changes no later one; a
+parse, valid or invalid, leaves no cyclic garbage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lsctl.compiler import compiler_source
+from lsctl.paths import REPO_ROOT
+
+pytestmark = pytest.mark.compiler
+
+CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+)
+HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+VALID = [
+    HEADER + "qreg q[3];\ncreg c[3];\nccx q[0],q[1],q[2];\nmeasure q[0] -> c[0];\nh q[1];\n",
+    HEADER + "qreg q[2];\ngate foo(t) a,b { cx a,b; rz(t) b; }\nfoo(pi/2) q[0],q[1];\n",
+    HEADER,  # nothing after the include
+    '\n  OPENQASM  2.0 ;  include "qelib1.inc" ; qreg q[1]; h q[0];\n',  # one line, blanks
+    # Comments before and between, as in most of the shared corpus; Windows line ends.
+    '// Generated\n\n// twice\nOPENQASM 2.0; // v2\n//\ninclude "qelib1.inc";// std\nqreg q[1];\n',
+    'OPENQASM 2.0;\r\ninclude "qelib1.inc";\r\nqreg q[2];\r\ncx q[0],q[1];\r\n',
+    'OPENQASM 2.0;\ninclude\t"qelib1.inc" ;\nqreg q[1];\nu3(0.1,0.2,0.3) q[0];\n',
+    # Not the shape the copy is used for: parsed as qiskit parses it.
+    '// a comment\nOPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nx q[0];\n',
+    'OPENQASM 2.0;\nqreg q[1];\ninclude "qelib1.inc";\nx q[0];\n',
+    'OPENQASM 2.0;\ninclude\n"qelib1.inc";\nqreg q[1];\nx q[0];\n',
+]
+# lsqecc wants a blank after `include` (its own check, before parsing); qiskit's parser does not.
+PARSER_ONLY = ['OPENQASM 2.0;\ninclude"qelib1.inc";\nqreg q[1];\nh q[0];\n']
+INVALID = {
+    "undefined gate": HEADER + "qreg q[2];\nfoo q[0];\n",
+    "wrong arity": HEADER + "qreg q[2];\ncx q[0];\n",
+    "too many qubits": HEADER + "qreg q[3];\nh q[0],q[1];\n",
+    "missing parameters": HEADER + "qreg q[1];\nrz q[0];\n",
+    "wrong number of parameters": HEADER + "qreg q[1];\nu3(0.1,0.2) q[0];\n",
+    "index out of range": HEADER + "qreg q[1];\nh q[3];\n",
+    "undeclared register": HEADER + "qreg q[1];\nh r[0];\n",
+    "missing semicolon": HEADER + "qreg q[2];\nh q[0]\nh q[1];\n",
+    "missing semicolon at the end": HEADER + "qreg q[1];\nh q[0]",
+    "bad measure": HEADER + "qreg q[1];\ncreg c[1];\nmeasure q[0] c[0];\n",
+    "bad character": HEADER + "qreg q[1];\n@\n",
+    # qiskit's parser prints the syntax error, recovers and goes on to the end.
+    "stray brace, then statements": HEADER + "}\nqreg q[1];\nh q[0];\n",
+    "stray brace after statements": HEADER + "qreg q[1];\n}\nh q[0];\n",
+    "gate redefined": HEADER + "gate h a { x a; }\nqreg q[1];\n",
+    "bad bit in a gate body": HEADER + "qreg q[1];\ngate g a { h b; }\n",
+    "include repeated": HEADER + 'include "qelib1.inc";\nqreg q[1];\n',
+    "include of a missing file": HEADER + 'include "nothere.inc";\nqreg q[1];\n',
+    "include without a semicolon": 'OPENQASM 2.0;\ninclude "qelib1.inc"\nqreg q[1];\n',
+    "include not a string": HEADER + "include qelib1;\nqreg q[1];\n",
+    "no standard library": 'OPENQASM 2.0;\ninclude "other.inc";\nqreg q[1];\n',
+    "wrong version": 'OPENQASM 3.0;\ninclude "qelib1.inc";\nqreg q[1];\n',
+    "after comments, undefined gate": "// c\n" + HEADER + "// d\nqreg q[1];\nfoo q[0];\n",
+    "after comments, syntax error": "// c\n\n" + HEADER + "qreg q[1];\nh q[0]\n",
+    "Windows line ends, wrong arity": HEADER.replace("\n", "\r\n") + "qreg q[2];\r\ncx q[1];\r\n",
+}
+# Every kind of token (and the end of the input) right after the include, on its line and on the
+# next: the parser must be in the same state there with and without the copied declarations.
+TOKENS = [
+    *"{}[]();,+-*/^=<>.",
+    '"',
+    "->",
+    "==",
+    "1",
+    "1.5",
+    '"s"',
+    "CX",
+    "U",
+    "x",
+    "qreg",
+    "creg",
+    "gate",
+    "opaque",
+    "barrier",
+    "if",
+    "measure",
+    "reset",
+    "pi",
+    "OPENQASM 2.0",
+    "include",
+    "",
+]
+AFTER_INCLUDE = [
+    prefix + token + suffix
+    for token in TOKENS
+    for prefix, suffix in (
+        (HEADER, " q[0];\n"),
+        ('OPENQASM 2.0;\ninclude "qelib1.inc"; ', "\n"),
+        (HEADER, ""),
+    )
+]
+
+# Runs in a fresh interpreter with one compiler copy first on sys.path. Reads a JSON list of
+# programs on stdin, prints one JSON list: per program, the parse (AST dump or error) and what the
+# parser printed, and compile_str's refusal where the program is refused.
+_WORKER = textwrap.dedent(
+    r"""
+    import contextlib, io, json, sys
+    sys.path[:0] = [sys.argv[1]]
+    import qiskit.qasm.node.node as qnode
+    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
+    from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
+    from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
+
+    def dump(obj, memo):
+        # Every node's class and attributes; a node or list seen before by its first index.
+        if isinstance(obj, (qnode.Node, list, dict)):
+            if id(obj) in memo:
+                return ["seen", memo[id(obj)]]
+            memo[id(obj)] = len(memo)
+        if isinstance(obj, qnode.Node):
+            return [type(obj).__name__, {k: dump(v, memo) for k, v in vars(obj).items()}]
+        if isinstance(obj, list):
+            return [dump(item, memo) for item in obj]
+        if isinstance(obj, dict):
+            return {str(k): dump(v, memo) for k, v in obj.items()}
+        return [type(obj).__name__, repr(obj)]
+
+    def outcome(call):
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                value = call()
+        except Exception as exc:
+            return {"error": f"{type(exc).__name__}: {exc}", "printed": printed.getvalue()}
+        return {"value": value, "printed": printed.getvalue()}
+
+    seen = []
+    for source in json.load(sys.stdin):
+        entry = outcome(lambda: dump(parser._QASMASTSegmenter.ast_from_str(source), {}))
+        if "error" in entry:
+            compiled = outcome(lambda: compile_str(source, True, SimulatorType.NOOP))
+            entry["compile_str"] = compiled.get("error")
+        seen.append(entry)
+    print(json.dumps(seen))
+    """
+)
+
+# In the patched copy only: qiskit's parse (0015's parser, parse() unchanged) and 0022's, each with
+# a parser of its own; the AST and the symbol table (dumped together, so that which Gate nodes
+# they share shows), the lexer's state, errors and what was printed.
+_STATE_WORKER = textwrap.dedent(
+    r"""
+    import contextlib, io, json, sys
+    sys.path[:0] = [sys.argv[1]]
+    import qiskit.qasm.node.node as qnode
+    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
+
+    def dump(obj, memo):
+        if isinstance(obj, (qnode.Node, list, dict)):
+            if id(obj) in memo:
+                return ["seen", memo[id(obj)]]
+            memo[id(obj)] = len(memo)
+        if isinstance(obj, qnode.Node):
+            return [type(obj).__name__, {k: dump(v, memo) for k, v in vars(obj).items()}]
+        if isinstance(obj, list):
+            return [dump(item, memo) for item in obj]
+        if isinstance(obj, dict):
+            return {str(k): dump(v, memo) for k, v in obj.items()}
+        return [type(obj).__name__, repr(obj)]
+
+    def parse_with(parse, source):
+        printed = io.StringIO()
+        with parser._TablesOnceQasmParser(None) as qasm_p:
+            qasm_p.parse_debug(False)
+            try:
+                with contextlib.redirect_stdout(printed):
+                    ast = parse(qasm_p, source)
+            except Exception as exc:
+                ast = f"{type(exc).__name__}: {exc}"
+            memo = {}
+            lexer = qasm_p.lexer
+            return {
+                "ast": dump(ast, memo) if not isinstance(ast, str) else ast,
+                "global_symtab": dump(qasm_p.global_symtab, memo),
+                "current_is_global": qasm_p.current_symtab is qasm_p.global_symtab,
+                "scopes": len(qasm_p.symbols),
+                "lexer": [lexer.data, lexer.lineno, lexer.filename, len(lexer.stack),
+                          lexer.lexer.lexpos, lexer.lexer.lineno],
+                "input_overridden": "input" in vars(lexer),
+                "printed": printed.getvalue(),
+            }
+
+    fast = parser._StandardLibraryOnce.parse
+    seen = []
+    for source in json.load(sys.stdin):
+        qiskits = parse_with(lambda qasm_p, text: qasm_p.parse(text), source)
+        patched = parse_with(fast, source)
+        seen.append([qiskits, patched])
+    # Two parses of one program share no node or list, and changing one AST changes no later one.
+    program = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n'
+    first = parser._QASMASTSegmenter.ast_from_str(program)
+    before = dump(first, {})
+    first_ids = {}  # id -> the object, held so that no id is reused while this runs
+    def collect(obj, ids):
+        if isinstance(obj, (qnode.Node, list)) and id(obj) not in ids:
+            ids[id(obj)] = obj
+            for value in (vars(obj).values() if isinstance(obj, qnode.Node) else obj):
+                collect(value, ids)
+    collect(first, first_ids)
+    for gate in first.children:
+        if type(gate).__name__ == "Gate":
+            gate.name = "changed"
+            gate.id.line = -1
+            gate.body.children.clear()
+    second = parser._QASMASTSegmenter.ast_from_str(program)
+    second_ids = {}
+    collect(second, second_ids)
+    sharing = {
+        "shared": len(first_ids.keys() & second_ids.keys()),
+        "same_as_before": dump(second, {}) == before,
+        "copy_made": parser._StandardLibraryOnce._library is not None,
+    }
+    print(json.dumps({"pairs": seen, "sharing": sharing}))
+    """
+)
+
+
+def run(worker: str, src: Path, payload: object) -> object:
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", worker, str(src)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def without_addresses(value: object) -> object:
+    """qiskit puts node reprs (`<... object at 0x7f...>`) in some messages: the address differs
+    from process to process, whichever parser ran."""
+    return json.loads(re.sub(r" at 0x[0-9a-f]+", " at 0x", json.dumps(value)))
+
+
+def corpus_programs() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return [path.read_text() for path in sorted(CORPUS.glob("*.qasm"))]
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(fixes only, every patch), prepared from the pinned compiler."""
+    source = compiler_source.locate()
+    root = tmp_path_factory.mktemp("compilers")
+    return (
+        compiler_source.prepare(root / "fixes", source, kinds=("fix",)),
+        compiler_source.prepare(root / "all", source),
+    )
+
+
+def test_programs_parse_as_with_the_fixes_only(copies):
+    fixes_only, everything = copies
+    programs = VALID + list(INVALID.values()) + AFTER_INCLUDE + corpus_programs()
+    expected = without_addresses(run(_WORKER, fixes_only, programs))
+    got = without_addresses(run(_WORKER, everything, programs))
+    assert isinstance(expected, list) and isinstance(got, list)
+    for program, want, have in zip(programs, expected, got, strict=True):
+        assert have == want, program
+    errors = {name: entry for name, entry in zip(INVALID, expected[len(VALID) :], strict=False)}
+    # Each invalid program is refused, by the parser, with the reason a user needs.
+    assert all("error" in entry for entry in errors.values()), errors
+    assert "Cannot find gate definition for 'foo'" in errors["undefined gate"]["error"]
+    assert "uses 1 qubits but is declared for 2" in errors["wrong arity"]["error"]
+    assert "Duplicate declaration for gate 'h'" in errors["gate redefined"]["error"]
+    assert "nothere.inc cannot be found" in errors["include of a missing file"]["error"]
+    assert errors["undefined gate"]["compile_str"] == errors["undefined gate"]["error"]
+    assert all("error" not in entry for entry in expected[: len(VALID)])
+
+
+def test_parser_is_left_as_qiskits_parse_leaves_it(copies):
+    _, everything = copies
+    programs = VALID + PARSER_ONLY + list(INVALID.values()) + AFTER_INCLUDE
+    seen = without_addresses(run(_STATE_WORKER, everything, programs))
+    assert isinstance(seen, dict)
+    for program, (qiskits, patched) in zip(programs, seen["pairs"], strict=True):
+        assert patched == qiskits, program
+    assert seen["sharing"] == {"shared": 0, "same_as_before": True, "copy_made": True}
+
+
+# In the patched copy: how many objects the cyclic garbage collector finds after one parse of each
+# program (the AST dropped, or the error handled), with nothing else run in between.
+_GARBAGE_WORKER = textwrap.dedent(
+    r"""
+    import gc, json, sys
+    sys.path[:0] = [sys.argv[1]]
+    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
+
+    def parse(source):
+        try:
+            parser._QASMASTSegmenter.ast_from_str(source)
+        except Exception:
+            pass
+
+    left = []
+    for source in json.load(sys.stdin):
+        # Warm: the parser tables, the copy of the declarations and what ply and qiskit make on
+        # first use are made once per process.
+        parse(source)
+        parse(source)
+        gc.collect()
+        gc.disable()
+        parse(source)
+        left.append(gc.collect())
+        gc.enable()
+    print(json.dumps(left))
+    """
+)
+
+
+def test_a_parse_leaves_no_cyclic_garbage(copies):
+    _, everything = copies
+    programs = [VALID[0], VALID[-1], INVALID["undefined gate"], INVALID["missing semicolon"]]
+    assert run(_GARBAGE_WORKER, everything, programs) == [0, 0, 0, 0]
