@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import time
 
 import pytest
@@ -108,13 +109,19 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert limits.max_response_bytes < LAMBDA_RESPONSE_LIMIT
 
 
-# The dropped first shot is the point: pytest reports it as an unraisable exception.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer():
+def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer(monkeypatch):
     """An exception raised in a gc callback (or __del__) is dropped as unraisable: the first
-    shot of the budget is made to land there, and the budget must fire again."""
+    shot of the budget is made to land there, and the budget must fire again.
+
+    The dropped shot goes to a hook that only records it: pytest's own hook formats the
+    traceback, reading source lines, and the budget's next shot could land in there instead of
+    in the loop below (it did once in a full run, and pytest then fails the test)."""
     import gc
 
+    dropped: list[type[BaseException] | None] = []
+    monkeypatch.setattr(
+        sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type)
+    )
     first = [True]
 
     def callback(phase, info):
@@ -131,5 +138,6 @@ def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer():
                 sum(range(1000))
     finally:
         gc.callbacks.remove(callback)
-    assert not first[0]  # the callback did swallow the first shot
+    assert not first[0]  # the callback ran, and the shot it swallowed was reported as dropped
+    assert dropped and dropped[0].__name__ == "_Expired", dropped
     assert time.monotonic() - started < 1

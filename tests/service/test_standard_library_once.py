@@ -28,6 +28,7 @@ import pytest
 
 from lsctl.compiler import compiler_source
 from lsctl.paths import REPO_ROOT
+from tests.service import observation_cache
 
 pytestmark = pytest.mark.compiler
 
@@ -242,6 +243,14 @@ _STATE_WORKER = textwrap.dedent(
 
 
 def run(worker: str, src: Path, payload: object) -> object:
+    """What `worker` printed for `payload` with the compiler copy at `src`; from observation_cache
+    where the same worker saw the same payload with the same copy before."""
+    return observation_cache.observed(
+        [src.parent], worker, payload, lambda: run_worker(worker, src, payload)
+    )
+
+
+def run_worker(worker: str, src: Path, payload: object) -> object:
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", worker, str(src)],
         input=json.dumps(payload),
@@ -266,7 +275,7 @@ def corpus_programs() -> list[str]:
     return [path.read_text() for path in sorted(CORPUS.glob("*.qasm"))]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(fixes only, every patch), prepared from the pinned compiler."""
     source = compiler_source.locate()
