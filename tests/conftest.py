@@ -26,6 +26,7 @@ from lsctl.local.proxy_event import HttpResult, from_result, to_event
 from lsctl.paths import LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, compiler_present
 from lsctl.samples import README_EXAMPLE as README_EXAMPLE  # the README's example
 from lsctl.samples import layered as layered  # the benchmark's circuit
+from tests.service import observation_cache
 
 REPO = Path(__file__).resolve().parents[1]
 PATCHED_SRC = PATCHED_COMPILER_DIR / "src"
@@ -137,9 +138,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Keep this run's durations (in the controller, not in xdist's workers) for the next."""
+    """Keep this run's durations (in the controller, not in xdist's workers) for the next, and
+    drop the patch proof's observations that no run has read for two weeks."""
     config = session.config
-    if config.cache is None or hasattr(config, "workerinput") or not _durations:
+    if hasattr(config, "workerinput"):
+        return
+    observation_cache.prune()
+    if config.cache is None or not _durations:
         return
     known = config.cache.get(DURATIONS, {})
     known.update({k: round(v, 2) for k, v in _durations.items() if v >= 0.5})

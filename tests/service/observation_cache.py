@@ -15,18 +15,22 @@ LSC_PROOF_CACHE=off recomputes every observation (nothing is read or written).
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import importlib.metadata
 import json
 import os
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STORE = REPO_ROOT / "build" / "proof-cache"
+# prune() deletes what no run has read for this long.
+KEEP_DAYS = 14
 # The trees the worker imports from besides the compiler copy: the service and lsctl.
 IMPORTED_TREES = (REPO_ROOT / "function", REPO_ROOT / "scripts" / "lsctl")
 
@@ -68,15 +72,29 @@ def key(trees: Iterable[Path], code: str, request: Any) -> str:
 
 
 def observed(trees: Iterable[Path], code: str, request: Any, compute: Callable[[], Any]) -> Any:
-    """compute(), or what an earlier run with the same key stored."""
+    """compute(), or what an earlier run with the same key stored (gzipped JSON; its time is
+    renewed on use, so that prune() keeps what the runs still read)."""
     if not enabled():
         return compute()
-    path = STORE / f"{key(trees, code, request)}.json"
+    path = STORE / f"{key(trees, code, request)}.json.gz"
     if path.is_file():
-        return json.loads(path.read_text())
+        os.utime(path)
+        return json.loads(gzip.decompress(path.read_bytes()))
     result = compute()
     STORE.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps(result))
+    partial.write_bytes(gzip.compress(json.dumps(result).encode(), compresslevel=1, mtime=0))
     partial.replace(path)
     return result
+
+
+def prune(unused_days: float = KEEP_DAYS) -> list[Path]:
+    """Delete the observations no run has read for `unused_days` (a change to a patch, the pin
+    or the encoder leaves the old ones unread for good); returns what it deleted."""
+    if not STORE.is_dir():
+        return []
+    cutoff = time.time() - unused_days * 86400
+    stale = [p for p in STORE.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,25 @@ def test_off_recomputes_and_stores_nothing(tree: Path, monkeypatch) -> None:
     observation_cache.observed([tree], "worker", {}, compute)
     observation_cache.observed([tree], "worker", {}, compute)
     assert len(calls) == 2 and not observation_cache.STORE.exists()
+
+
+def test_observations_are_stored_compressed_and_read_back(tree: Path) -> None:
+    big = [{"ast": "x" * 100_000}]
+    observation_cache.observed([tree], "worker", {}, lambda: big)
+    (stored,) = observation_cache.STORE.iterdir()
+    assert stored.stat().st_size < 10_000
+    assert observation_cache.observed([tree], "worker", {}, lambda: []) == big
+
+
+def test_prune_drops_what_no_run_read_for_two_weeks(tree: Path) -> None:
+    calls, compute = counting()
+    observation_cache.observed([tree], "old", {}, compute)
+    observation_cache.observed([tree], "read again", {}, compute)
+    weeks_ago = time.time() - 15 * 86400
+    for path in observation_cache.STORE.iterdir():
+        os.utime(path, (weeks_ago, weeks_ago))
+    observation_cache.observed([tree], "read again", {}, compute)  # a hit renews it
+    assert len(observation_cache.prune()) == 1
+    observation_cache.observed([tree], "read again", {}, compute)
+    observation_cache.observed([tree], "old", {}, compute)
+    assert len(calls) == 3  # "old" was observed again; "read again" was kept
