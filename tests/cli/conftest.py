@@ -148,7 +148,8 @@ def fake_service() -> Iterator[Callable[[dict[str, Any]], FakeService]]:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # shutdown() waits for the loop to look up: every 0.5 s by default, 10 ms here.
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
         servers.append(server)
         return FakeService(f"http://127.0.0.1:{server.server_address[1]}", routes, hits)
 

@@ -453,7 +453,7 @@ class Server:
         self.app: GitHubStandIn | None = None
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         assert self.app is not None

@@ -85,7 +85,7 @@ class _SinglePageApp(http.server.SimpleHTTPRequestHandler):
 def page_url() -> Iterator[str]:
     handler = functools.partial(_SinglePageApp, directory=str(dist_dir(BUILD)))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
