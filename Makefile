@@ -74,7 +74,7 @@ pytest: venv tools compiler ## the whole test suite, in parallel (PYTEST_ARGS=..
 test: lint pytest ## set up everything, then run the linters and the whole test suite (the CI gate)
 
 # No bundle, linters, moto or servers: the tests marked slow are left out.
-unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (~30 s on 2 cores)
+unit: venv ## the fast loop: the tests that take no bundle, linters, moto or servers (~27 s on 2 cores)
 	$(VENV)/bin/pytest -m 'not slow' -q -p no:schemathesis -n $(WORKERS) $(PYTEST_ARGS)
 
 # Each run has its own pytest-randomly seed (the order of tests); a failure is listed with the
