@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -109,6 +110,26 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert limits.max_response_bytes < LAMBDA_RESPONSE_LIMIT
 
 
+@contextlib.contextmanager
+def _first_gc_pass_outlasts_the_budget() -> Iterator[list[bool]]:
+    """A gc callback whose first run sleeps past a 0.1 s budget, so the budget's first shot lands
+    in it and is dropped as unraisable; yields [True] until that run happened."""
+    import gc
+
+    first = [True]
+
+    def callback(phase, info):
+        if phase == "start" and first[0]:
+            first[0] = False
+            time.sleep(0.3)  # the 0.1 s deadline passes in here: that shot is dropped
+
+    gc.callbacks.append(callback)
+    try:
+        yield first
+    finally:
+        gc.callbacks.remove(callback)
+
+
 def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer(monkeypatch):
     """An exception raised in a gc callback (or __del__) is dropped as unraisable: the first
     shot of the budget is made to land there, and the budget must fire again.
@@ -122,22 +143,15 @@ def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer(monkeypatch):
     monkeypatch.setattr(
         sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type)
     )
-    first = [True]
-
-    def callback(phase, info):
-        if phase == "start" and first[0]:
-            first[0] = False
-            time.sleep(0.3)  # the 0.1 s deadline passes in here: that shot is dropped
-
-    gc.callbacks.append(callback)
     started = time.monotonic()
-    try:
-        with pytest.raises(CompileTimeout), budget(0.1):
-            while time.monotonic() - started < 3:  # bounded, so a lost budget fails the test
-                gc.collect(0)
-                sum(range(1000))
-    finally:
-        gc.callbacks.remove(callback)
+    with (
+        _first_gc_pass_outlasts_the_budget() as first,
+        pytest.raises(CompileTimeout),
+        budget(0.1),
+    ):
+        while time.monotonic() - started < 3:  # bounded, so a lost budget fails the test
+            gc.collect(0)
+            sum(range(1000))
     assert not first[0]  # the callback ran, and the shot it swallowed was reported as dropped
     assert dropped and dropped[0].__name__ == "_Expired", dropped
     assert time.monotonic() - started < 1
@@ -160,21 +174,14 @@ def test_the_budget_never_interrupts_pytests_report_of_a_dropped_shot(monkeypatc
         return format_exception(*args, **kwargs)
 
     monkeypatch.setattr(traceback, "format_exception", slow)
-    first = [True]
-
-    def callback(phase, info):
-        if phase == "start" and first[0]:
-            first[0] = False
-            time.sleep(0.3)  # the 0.1 s deadline passes in here: that shot is dropped
-
-    gc.callbacks.append(callback)
     started = time.monotonic()
-    try:
-        with pytest.raises(CompileTimeout), budget(0.1):
-            while time.monotonic() - started < 3:
-                gc.collect(0)
-                sum(range(1000))
-    finally:
-        gc.callbacks.remove(callback)
+    with (
+        _first_gc_pass_outlasts_the_budget() as first,
+        pytest.raises(CompileTimeout),
+        budget(0.1),
+    ):
+        while time.monotonic() - started < 3:  # bounded, so a lost budget fails the test
+            gc.collect(0)
+            sum(range(1000))
     assert not first[0]
     assert time.monotonic() - started < 1
