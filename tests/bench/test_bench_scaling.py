@@ -27,7 +27,7 @@ def test_prediction_extends_the_fitted_power_law():
     assert scaling.predict(points, 32) == pytest.approx(16.0, rel=0.01)
 
 
-def measured(cpu: float, wall: float) -> dict:
+def measured(cpu: float, wall: float, changed: int = 1000) -> dict:
     return {
         "runs": 1,
         "compile_wall": wall,
@@ -37,6 +37,8 @@ def measured(cpu: float, wall: float) -> dict:
         "json_bytes": 18_000_000,
         "gzip_bytes": 150_000,
         "slices": 400,
+        "changed_cells": changed,
+        "cpu_us_per_changed_cell": round(1e6 * cpu / changed, 2),
         "encode_share": round(0.12 / (wall + 0.12), 3),
     }
 
@@ -47,7 +49,7 @@ def test_section_checks_the_targets_from_the_rows():
             {
                 "qubits": n,
                 "gates": 10 * n,
-                "patched": measured(0.01 * n**2, 0.012 * n**2),
+                "patched": measured(0.01 * n**2, 0.012 * n**2, changed=int(5 * n**1.9)),
                 "fixes_only": measured(0.15 * n**2.3, 0.2 * n**2.3),
             }
         )
@@ -81,6 +83,7 @@ def test_section_checks_the_targets_from_the_rows():
     section = scaling._section(rows, 3, corpus)
     assert section["exponents"]["patched_compile_cpu"] == pytest.approx(2.0, abs=0.01)
     assert section["exponents"]["fixes_only_compile_cpu"] == pytest.approx(2.3, abs=0.01)
+    assert section["exponents"]["changed_cells"] == pytest.approx(1.9, abs=0.01)
     reference = scaling.REFERENCE_COMMIT
     assert section["meets"] == {
         "speedup_n16": False,  # 0.15 * 16**0.3 / 0.01 = 34 < 40
@@ -91,6 +94,10 @@ def test_section_checks_the_targets_from_the_rows():
     }
     markdown = report._scaling(section)
     assert "predicted 70 s, over 60 s" in markdown
+    assert (
+        "| growth exponent, cells changed between slices (the output's own work) | 1.9" in markdown
+    )
+    assert "| 150.0 | 970 | 2639.18 |" in markdown  # n=16: 5 * 16**1.9 changed, 2.56 s over them
     assert f"| toffoli_n3 vs main at {reference} | 2.4" in markdown
     assert "| simon_n6 | 0.050 | 0.080 | 0.200 |" in markdown
     lines = [line for line in markdown.splitlines() if line.startswith("|")]
@@ -136,6 +143,7 @@ def test_workers_measure_the_real_compilers(tmp_path):
             worker.close()
     assert rows[0]["json_bytes"] == rows[1]["json_bytes"] > 0  # byte-identical output
     assert rows[0]["slices"] == rows[1]["slices"]
+    assert rows[0]["changed_cells"] == rows[1]["changed_cells"] > rows[0]["slices"]
     assert all(r["compile_cpu"] > 0 and r["gzip_bytes"] < r["json_bytes"] for r in rows)
 
 

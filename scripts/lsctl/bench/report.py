@@ -226,6 +226,8 @@ def _scaling(section: dict[str, Any]) -> str:
                 None if not patched else f"{patched['encode_share']:.0%}",
                 None if not patched else _mb(patched["json_bytes"]),
                 None if not patched else _kb(patched["gzip_bytes"]),
+                None if not patched else patched.get("changed_cells"),
+                None if not patched else patched.get("cpu_us_per_changed_cell"),
             ]
         )
     headers = [
@@ -240,6 +242,8 @@ def _scaling(section: dict[str, Any]) -> str:
         "encode+gzip share",
         "JSON (MB)",
         "gzip (kB)",
+        "cells changed between slices",
+        "patched CPU per changed cell (µs)",
     ]
     exponents = section["exponents"]
     meets, targets = section["meets"], section["targets"]
@@ -259,6 +263,12 @@ def _scaling(section: dict[str, Any]) -> str:
                 "",
             ],
             ["growth exponent, JSON bytes", exponents["json_bytes"], "", ""],
+            [
+                "growth exponent, cells changed between slices (the output's own work)",
+                exponents.get("changed_cells"),
+                "",
+                "",
+            ],
             *[
                 [
                     f"speedup at n={key[9:]}",
