@@ -159,3 +159,29 @@ def test_the_reference_compiler_is_main_at_the_reference_commit(tmp_path):
     assert info["patches"] == ours[: len(info["patches"])]
     assert "0014-exact-litinski-transform-signs.patch" not in info["patches"]
     assert len(info["patches"]) == 13
+
+
+class _Timed:
+    """A stand-in worker: answers each run with the next of its CPU times, and logs the order."""
+
+    def __init__(self, name: str, cpus: list[float], log: list[str]) -> None:
+        self.name, self.cpus, self.log = name, list(cpus), log
+
+    def run(self, qasm) -> dict:
+        self.log.append(self.name)
+        cpu = self.cpus.pop(0)
+        return measured(cpu, cpu)
+
+
+def test_variants_take_turns_and_the_target_speedup_is_the_median_of_the_rounds():
+    """At n = 16 both compilers run in rounds with the first one alternating, so a load that
+    rises mid-run weighs on both; the speedup is the median of the rounds' ratios."""
+    log: list[str] = []
+    # The load rose after round 1 and fell again during round 3, after patched's run.
+    patched = _Timed("patched", [0.5, 0.5, 1.0], log)
+    baseline = _Timed("fixes_only", [20.0, 40.0, 40.0], log)
+    row = scaling._row(16, [], patched, baseline, repeats=3)
+    assert log == ["patched", "fixes_only", "fixes_only", "patched", "patched", "fixes_only"]
+    assert row["round_speedups_cpu"] == [40.0, 80.0, 40.0]
+    assert row["speedup_cpu"] == 40.0  # (the ratio of the medians would say 40 / 0.5 = 80)
+    assert row["patched"]["compile_cpu"] == 0.5 and row["fixes_only"]["runs"] == 3
