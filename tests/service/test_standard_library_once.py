@@ -126,6 +126,7 @@ _WORKER = textwrap.dedent(
     import contextlib, io, json, re, sys
     sys.path[:0] = [sys.argv[1]]
     import qiskit.qasm.node.node as qnode
+    import qiskit.qasm.qasmlexer as qasmlexer
     from lsqecc.pauli_rotations import segmented_qasm_parser as parser
     from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
     from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
@@ -160,7 +161,11 @@ _WORKER = textwrap.dedent(
             compiled = outcome(lambda: compile_str(source, True, SimulatorType.NOOP))
             entry["compile_str"] = compiled.get("error")
         seen.append(entry)
-    print(json.dumps(seen))
+    # qelib1.inc's path (node file names, some messages) is where this interpreter has qiskit:
+    # the same for both copies here, but observations are kept (observation_cache) by what they
+    # depend on, which is not that path (a virtual environment elsewhere, the same versions).
+    libs = json.dumps(qasmlexer.CORE_LIBS_PATH)[1:-1]
+    print(json.dumps(seen).replace(libs, "<qiskit's qasm libs>"))
     """
 )
 
