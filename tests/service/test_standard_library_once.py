@@ -11,7 +11,9 @@ of token right after the include), and what the parser printed, are the same wit
 with the fixes only; compile_str refuses the invalid programs with the same text. Within the
 patched copy, the patched parse leaves the parser as qiskit's parse does (symbol table, lexer
 state), and two parses share no node, so a caller that changes its AST changes no later one; a
-parse, valid or invalid, leaves no cyclic garbage.
+parse, valid or invalid, leaves no cyclic garbage. 0026: the parse the pipeline makes
+(library_declarations=False) is the full parse without qelib1.inc's declarations, with the same
+errors and printed text, and leaves the symbol table all such parses share unchanged.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ _WORKER = textwrap.dedent(
     import contextlib, io, json, re, sys
     sys.path[:0] = [sys.argv[1]]
     import qiskit.qasm.node.node as qnode
+    import qiskit.qasm.qasmlexer as qasmlexer
     from lsqecc.pauli_rotations import segmented_qasm_parser as parser
     from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
     from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
@@ -158,7 +161,11 @@ _WORKER = textwrap.dedent(
             compiled = outcome(lambda: compile_str(source, True, SimulatorType.NOOP))
             entry["compile_str"] = compiled.get("error")
         seen.append(entry)
-    print(json.dumps(seen))
+    # qelib1.inc's path (node file names, some messages) is where this interpreter has qiskit:
+    # the same for both copies here, but observations are kept (observation_cache) by what they
+    # depend on, which is not that path (a virtual environment elsewhere, the same versions).
+    libs = json.dumps(qasmlexer.CORE_LIBS_PATH)[1:-1]
+    print(json.dumps(seen).replace(libs, "<qiskit's qasm libs>"))
     """
 )
 
@@ -353,3 +360,83 @@ def test_a_parse_leaves_no_cyclic_garbage(copies):
     _, everything = copies
     programs = [VALID[0], VALID[-1], INVALID["undefined gate"], INVALID["missing semicolon"]]
     assert run(_GARBAGE_WORKER, everything, programs) == [0, 0, 0, 0]
+
+
+# Patch 0026, in the patched copy: ast_from_str(..., library_declarations=False), the parse the
+# pipeline makes, against the full parse of the same program in the same process: the same AST
+# once qelib1.inc's gate declarations (those its file is qelib1.inc's) are taken out, the same
+# error and printed text; the library's declarations either all there (qiskit's own parse, the
+# fallback) or none; and the one symbol table every such parse shares is the same after all of
+# them as before (no parse, valid or not, changed an entry of it).
+_LEAN_WORKER = textwrap.dedent(
+    r"""
+    import contextlib, io, json, re, sys
+    sys.path[:0] = [sys.argv[1]]
+    import qiskit.qasm.node.node as qnode
+    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
+
+    def dump(obj, memo):
+        if isinstance(obj, (qnode.Node, list, dict)):
+            if id(obj) in memo:
+                return ["seen", memo[id(obj)]]
+            memo[id(obj)] = len(memo)
+        if isinstance(obj, qnode.Node):
+            return [type(obj).__name__, {k: dump(v, memo) for k, v in vars(obj).items()}]
+        if isinstance(obj, list):
+            return [dump(item, memo) for item in obj]
+        if isinstance(obj, dict):
+            return {str(k): dump(v, memo) for k, v in obj.items()}
+        return [type(obj).__name__, repr(obj)]
+
+    def comparable(value):  # node reprs in messages carry addresses, different per parse
+        return re.sub(r" at 0x[0-9a-f]+", " at 0x", json.dumps(value))
+
+    def from_library(node):
+        return getattr(node, "type", None) == "gate" and node.id.file.endswith("qelib1.inc")
+
+    def parsed(source, declarations):
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                ast = parser._QASMASTSegmenter.ast_from_str(source, declarations)
+        except Exception as exc:
+            return {"error": f"{type(exc).__name__}: {exc}", "printed": printed.getvalue()}
+        library = sum(map(from_library, ast.children))
+        ast.children = [node for node in ast.children if not from_library(node)]
+        return {"ast": dump(ast, {}), "library": library, "printed": printed.getvalue()}
+
+    parser._QASMASTSegmenter.ast_from_str(json.loads(sys.argv[2]), False)  # the table loaded
+    table = parser._StandardLibraryOnce._symbol_table()
+    table_before = dump(table, {})
+    seen = []
+    for source in json.load(sys.stdin):
+        full, lean = parsed(source, True), parsed(source, False)
+        library = (full.pop("library", None), lean.pop("library", None))
+        same = comparable(full) == comparable(lean)
+        seen.append({"same": same, "library": library, "error": "error" in full})
+    print(json.dumps({
+        "seen": seen,
+        "table_entries": len(table),
+        "table_unchanged": dump(table, {}) == table_before,
+        "table_kept": parser._StandardLibraryOnce._symbol_table() is table,
+    }))
+    """
+)
+
+
+def test_the_pipelines_parse_is_the_full_parse_without_the_library(copies):
+    _, everything = copies
+    programs = VALID + PARSER_ONLY + list(INVALID.values()) + AFTER_INCLUDE + corpus_programs()
+    worker = _LEAN_WORKER.replace("json.loads(sys.argv[2])", json.dumps(VALID[0]))
+    seen = run(worker, everything, programs)
+    assert isinstance(seen, dict)
+    for program, entry in zip(programs, seen["seen"], strict=True):
+        assert entry["same"], program
+        if not entry["error"]:
+            full, lean = entry["library"]
+            assert full == 42 and lean in (0, 42), (program, entry)
+    # The shortcut was taken (no declarations) for the programs that begin with the header.
+    shortcut = [entry["library"][1] == 0 for entry in seen["seen"][: len(VALID)]]
+    assert shortcut == [True] * 7 + [True, False, False]
+    assert seen["table_entries"] == 42
+    assert seen["table_unchanged"] and seen["table_kept"]
