@@ -1,4 +1,4 @@
-"""Patch 0028 (performance): each parser's QasmLexer is made from one ply lexer that lex.lex made
+"""Patch 0027 (performance): each parser's QasmLexer is made from one ply lexer that lex.lex made
 once per process, not by lex.lex again. Proved here in the patched copy, in a fresh process: the
 lexer a parser gets has, attribute by attribute (the QasmLexer's and its ply lexer's, in the same
 order), what qiskit's own QasmLexer("") has, with every rule (token, error and end-of-file rules,

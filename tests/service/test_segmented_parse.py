@@ -1,6 +1,6 @@
-"""Patches 0026 and 0027 (performance) change how lsqecc's segmented parser reaches its circuit
-of Pauli rotations: 0026 parses without copying qelib1.inc's declarations (which the parser
-drops), 0027 converts an empty segment (two measurements in a row) once per program and gives
+"""Patches 0025 and 0026 (performance) change how lsqecc's segmented parser reaches its circuit
+of Pauli rotations: 0025 parses without copying qelib1.inc's declarations (which the parser
+drops), 0026 converts an empty segment (two measurements in a row) once per program and gives
 every later one a new circuit like it. Proved here against the fixes-only build, each copy in a
 process of its own: for every shared-corpus circuit, the benchmark's corpus circuits lowered as
 the service lowers them, and programs made to have empty segments everywhere they can (at the

@@ -11,7 +11,7 @@ of token right after the include), and what the parser printed, are the same wit
 with the fixes only; compile_str refuses the invalid programs with the same text. Within the
 patched copy, the patched parse leaves the parser as qiskit's parse does (symbol table, lexer
 state), and two parses share no node, so a caller that changes its AST changes no later one; a
-parse, valid or invalid, leaves no cyclic garbage. 0026: the parse the pipeline makes
+parse, valid or invalid, leaves no cyclic garbage. 0025: the parse the pipeline makes
 (library_declarations=False) is the full parse without qelib1.inc's declarations, with the same
 errors and printed text, and leaves the symbol table all such parses share unchanged.
 """
@@ -362,7 +362,7 @@ def test_a_parse_leaves_no_cyclic_garbage(copies):
     assert run(_GARBAGE_WORKER, everything, programs) == [0, 0, 0, 0]
 
 
-# Patch 0026, in the patched copy: ast_from_str(..., library_declarations=False), the parse the
+# Patch 0025, in the patched copy: ast_from_str(..., library_declarations=False), the parse the
 # pipeline makes, against the full parse of the same program in the same process: the same AST
 # once qelib1.inc's gate declarations (those its file is qelib1.inc's) are taken out, the same
 # error and printed text; the library's declarations either all there (qiskit's own parse, the
