@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from aws_lambda_powertools import Logger
 
-from compile_service.encoding import GZIP_LEVEL
+from compile_service.encoding import gzip_for_store
 from compile_service.jobs import ids
 from compile_service.jobs.store import ResultMeta, ResultStore, StoredResult
 from compile_service.service import Outcome, Packed, Prepared
@@ -27,7 +27,7 @@ MEMORY_BYTES = 64 * 1024 * 1024
 
 def pack(outcome: Outcome) -> StoredResult:
     """`outcome` as the result store keeps it: the document gzipped, and its stats."""
-    document_gz = gzip.compress(outcome.document, compresslevel=GZIP_LEVEL, mtime=0)
+    document_gz = gzip_for_store(outcome.document)
     return stored_result(
         Packed(document_gz, outcome.qubits, outcome.gates, outcome.slices, outcome.seconds)
     )

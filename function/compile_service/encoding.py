@@ -59,6 +59,14 @@ def as_json_string(payload: bytes) -> bytes:
     return _encoder.encode(payload.decode())
 
 
+def gzip_for_store(document: bytes) -> bytes:
+    """A synchronous result as the result store keeps it. It is gzipped on the request's path
+    (before the answer goes out), so by ISA-L's fast level: layered n=16 (18 MB of JSON) in
+    2.5 ms to 292 kB, where zlib's level 5 took 52 ms for 157 kB (0.82 s for n=64). The store
+    hands results out by presigned URL, so Lambda's response limit does not apply to them."""
+    return igzip.compress(document, compresslevel=FAST_GZIP_LEVEL, mtime=0)
+
+
 def accepts_gzip(accept_encoding: str | None) -> bool:
     if not accept_encoding:
         return False

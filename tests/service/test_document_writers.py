@@ -59,3 +59,21 @@ def test_an_answer_near_the_limit_gets_the_smaller_gzip() -> None:
     assert len(sent) == fast and gzip.decompress(sent) == body
     with pytest.raises(encoding.ResponseTooLarge, match="still"):
         encoding.fit(body, gzip_ok=True, limit=limit - 4)
+
+
+def test_a_synchronous_result_is_stored_as_gzip_of_the_document() -> None:
+    """The result store's copy of a synchronous answer (cache.pack, on the request's path) is
+    the document gzipped by the fast level (ISA-L): any gzip reader gets the document back, and
+    the same document always gives the same bytes (mtime 0)."""
+    from compile_service.cache import pack
+    from compile_service.service import Outcome
+
+    document = encoding.json_document([*SLICES] * 50, "text\n", dict)
+    stored = pack(Outcome(document, 2, 3, 100, 0.5))
+    assert gzip.decompress(stored.document_gz) == document
+    assert (
+        stored.document_gz
+        == encoding.gzip_for_store(document)
+        == pack(Outcome(document, 2, 3, 100, 0.5)).document_gz
+    )
+    assert (stored.meta.qubits, stored.meta.gates, stored.meta.slices) == (2, 3, 100)
