@@ -98,9 +98,14 @@ def test_no_import_cycle() -> None:
     assert cycles == []
 
 
-# It proves the compiler patches keep the output identical by preparing patched copies with the
+# They prove the compiler patches keep the output identical by preparing patched copies with the
 # build tooling (lsctl.compiler), the same way the build does.
-USES_THE_BUILD_TOOLING = {"test_compiler_patches.py", "test_standard_library_once.py"}
+USES_THE_BUILD_TOOLING = {
+    "test_compiler_patches.py",
+    "test_standard_library_once.py",
+    "test_segmented_parse.py",
+    "test_lexer_from_template.py",
+}
 # It drains the local job queue with the loop `lsctl serve`'s job pool runs (lsctl.local.job_pool),
 # so the local implementation is tested as it is served.
 USES_THE_LOCAL_JOB_POOL = {"jobs_harness.py"}
