@@ -101,6 +101,7 @@ def test_no_import_cycle() -> None:
 # They prove the compiler patches keep the output identical by preparing patched copies with the
 # build tooling (lsctl.compiler), the same way the build does.
 USES_THE_BUILD_TOOLING = {
+    "compiler_copies.py",
     "test_compiler_patches.py",
     "test_standard_library_once.py",
     "test_segmented_parse.py",

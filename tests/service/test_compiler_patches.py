@@ -20,7 +20,6 @@ layered n = 6..16 with the fixes only). LSC_PROOF_CACHE=off observes everything 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import pytest
 from lsctl.bench.circuits import layered
 from lsctl.compiler import compiler_source
 from lsctl.paths import COMPILER_DIR, REPO_ROOT
-from tests.service import observation_cache
+from tests.service import compiler_copies, observation_cache
 from tests.service.recorded import NAMES, circuit
 
 GATE_MIX = (
@@ -51,6 +50,8 @@ SLOW_LAYERED = range(6, 17)
 # SLOW_LAYERED in four groups of about equal cost (a compile grows about as n^2 with the fixes
 # only), so that xdist's workers share them: two halves by size made one test half the suite's time.
 LARGE_GROUPS = [[16, 9, 6], [15, 10, 7], [14, 11, 8], [13, 12]]
+
+copies = compiler_copies.copies  # (the fixture: both compiler copies)
 
 
 def test_every_patch_declares_its_kind():
@@ -151,42 +152,8 @@ def outputs(src: Path, sources: list[str], routes: bool) -> list[dict[str, objec
     """What each observer saw of every source, both transform settings, with the compiler at
     `src` (see _WORKER); from observation_cache where the same inputs were observed before."""
     request = {"sources": sources, "routes": routes}
-    return observation_cache.observed(
-        [src.parent], _WORKER, request, lambda: run_worker(src, request)
-    )
-
-
-def run_worker(src: Path, request: dict[str, object]) -> list[dict[str, object]]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "ignore",
-            "-c",
-            _WORKER,
-            str(src),
-            str(REPO_ROOT / "function"),
-            str(REPO_ROOT / "scripts"),
-        ],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="session")
-def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(fixes only, every patch), prepared from the pinned compiler."""
-    source = compiler_source.locate()
-    root = tmp_path_factory.mktemp("compilers")
-    return (
-        compiler_source.prepare(root / "fixes", source, kinds=("fix",)),
-        compiler_source.prepare(root / "all", source),
-    )
+    args = (REPO_ROOT / "function", REPO_ROOT / "scripts")
+    return compiler_copies.observed(_WORKER, src, request, *args, timeout=3600)  # type: ignore[return-value]
 
 
 def assert_same_outputs(

@@ -12,14 +12,13 @@ tests/service/test_standard_library_once.py's.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from lsctl.compiler import compiler_source
+from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
@@ -80,15 +79,8 @@ def patched(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_parsers_lexer_is_as_qiskit_makes_it(patched: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", _WORKER, str(patched)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = compiler_copies.run(_WORKER, patched, None, timeout=300)
+    assert isinstance(seen, dict)
     assert seen["first"] == seen["qiskit"]
     assert seen["second"] == seen["qiskit"]
     rules = json.dumps(seen["qiskit"]["ply"])

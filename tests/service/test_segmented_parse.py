@@ -11,18 +11,14 @@ refuses the program with the same error, and prints the same.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from lsctl.compiler import compiler_source
 from lsctl.paths import REPO_ROOT
-from tests.service import observation_cache
+from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
@@ -31,6 +27,8 @@ CORPUS = Path(
     or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
 )
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+copies = compiler_copies.copies  # (the fixture: both compiler copies)
 
 
 def measurement_programs() -> list[str]:
@@ -115,30 +113,7 @@ _WORKER = textwrap.dedent(
 
 
 def run(src: Path, payload: object) -> object:
-    def compute() -> object:
-        done = subprocess.run(
-            [sys.executable, "-W", "ignore", "-c", _WORKER, str(src), str(REPO_ROOT / "function")],
-            input=json.dumps(payload),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    return observation_cache.observed([src.parent], _WORKER, payload, compute)
-
-
-@pytest.fixture(scope="session")
-def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(fixes only, every patch), prepared from the pinned compiler."""
-    source = compiler_source.locate()
-    root = tmp_path_factory.mktemp("compilers")
-    return (
-        compiler_source.prepare(root / "fixes", source, kinds=("fix",)),
-        compiler_source.prepare(root / "all", source),
-    )
+    return compiler_copies.observed(_WORKER, src, payload, REPO_ROOT / "function")
 
 
 def test_parse_str_gives_the_fixes_only_circuits(copies):

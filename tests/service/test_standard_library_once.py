@@ -21,16 +21,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from lsctl.compiler import compiler_source
 from lsctl.paths import REPO_ROOT
-from tests.service import observation_cache
+from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
@@ -252,26 +249,12 @@ _STATE_WORKER = textwrap.dedent(
     """
 )
 
+copies = compiler_copies.copies  # (the fixture: both compiler copies)
+
 
 def run(worker: str, src: Path, payload: object) -> object:
-    """What `worker` printed for `payload` with the compiler copy at `src`; from observation_cache
-    where the same worker saw the same payload with the same copy before."""
-    return observation_cache.observed(
-        [src.parent], worker, payload, lambda: run_worker(worker, src, payload)
-    )
-
-
-def run_worker(worker: str, src: Path, payload: object) -> object:
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", worker, str(src)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """What `worker` printed for `payload` with the compiler copy at `src` (observed once)."""
+    return compiler_copies.observed(worker, src, payload)
 
 
 def without_addresses(value: object) -> object:
@@ -284,17 +267,6 @@ def corpus_programs() -> list[str]:
     if not CORPUS.is_dir():
         return []
     return [path.read_text() for path in sorted(CORPUS.glob("*.qasm"))]
-
-
-@pytest.fixture(scope="session")
-def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(fixes only, every patch), prepared from the pinned compiler."""
-    source = compiler_source.locate()
-    root = tmp_path_factory.mktemp("compilers")
-    return (
-        compiler_source.prepare(root / "fixes", source, kinds=("fix",)),
-        compiler_source.prepare(root / "all", source),
-    )
 
 
 def test_programs_parse_as_with_the_fixes_only(copies):
