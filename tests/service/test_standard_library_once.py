@@ -115,21 +115,11 @@ AFTER_INCLUDE = [
     )
 ]
 
-# Runs in a fresh interpreter with one compiler copy first on sys.path. Reads a JSON list of
-# programs on stdin, prints one JSON list: per program, the parse (AST dump or error) and what the
-# parser printed, and compile_str's refusal where the program is refused.
-_WORKER = textwrap.dedent(
+# The workers' dump of an AST: every node's class and attributes; a node or list seen before by
+# its first index (so sharing shows). Put into each worker's source in place of "# (dump: _DUMP)".
+_DUMP = textwrap.dedent(
     r"""
-    import contextlib, io, json, re, sys
-    sys.path[:0] = [sys.argv[1]]
-    import qiskit.qasm.node.node as qnode
-    import qiskit.qasm.qasmlexer as qasmlexer
-    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
-    from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
-    from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
-
     def dump(obj, memo):
-        # Every node's class and attributes; a node or list seen before by its first index.
         if isinstance(obj, (qnode.Node, list, dict)):
             if id(obj) in memo:
                 return ["seen", memo[id(obj)]]
@@ -141,6 +131,30 @@ _WORKER = textwrap.dedent(
         if isinstance(obj, dict):
             return {str(k): dump(v, memo) for k, v in obj.items()}
         return [type(obj).__name__, repr(obj)]
+    """
+).lstrip("\n")
+
+
+def _with_dump(worker: str) -> str:
+    """`worker` with _DUMP in place of its "# (dump: _DUMP)" line."""
+    return worker.replace("# (dump: _DUMP)\n", _DUMP)
+
+
+# Runs in a fresh interpreter with one compiler copy first on sys.path. Reads a JSON list of
+# programs on stdin, prints one JSON list: per program, the parse (AST dump or error) and what the
+# parser printed, and compile_str's refusal where the program is refused.
+_WORKER = _with_dump(
+    textwrap.dedent(
+        r"""
+    import contextlib, io, json, re, sys
+    sys.path[:0] = [sys.argv[1]]
+    import qiskit.qasm.node.node as qnode
+    import qiskit.qasm.qasmlexer as qasmlexer
+    from lsqecc.pauli_rotations import segmented_qasm_parser as parser
+    from lsqecc.pipeline.lattice_surgery_compilation_pipeline import compile_str
+    from lsqecc.simulation.logical_patch_state_simulation import SimulatorType
+
+    # (dump: _DUMP)
 
     def outcome(call):
         printed = io.StringIO()
@@ -164,30 +178,21 @@ _WORKER = textwrap.dedent(
     libs = json.dumps(qasmlexer.CORE_LIBS_PATH)[1:-1]
     print(json.dumps(seen).replace(libs, "<qiskit's qasm libs>"))
     """
+    )
 )
 
 # In the patched copy only: qiskit's parse (0015's parser, parse() unchanged) and 0022's, each with
 # a parser of its own; the AST and the symbol table (dumped together, so that which Gate nodes
 # they share shows), the lexer's state, errors and what was printed.
-_STATE_WORKER = textwrap.dedent(
-    r"""
+_STATE_WORKER = _with_dump(
+    textwrap.dedent(
+        r"""
     import contextlib, io, json, re, sys
     sys.path[:0] = [sys.argv[1]]
     import qiskit.qasm.node.node as qnode
     from lsqecc.pauli_rotations import segmented_qasm_parser as parser
 
-    def dump(obj, memo):
-        if isinstance(obj, (qnode.Node, list, dict)):
-            if id(obj) in memo:
-                return ["seen", memo[id(obj)]]
-            memo[id(obj)] = len(memo)
-        if isinstance(obj, qnode.Node):
-            return [type(obj).__name__, {k: dump(v, memo) for k, v in vars(obj).items()}]
-        if isinstance(obj, list):
-            return [dump(item, memo) for item in obj]
-        if isinstance(obj, dict):
-            return {str(k): dump(v, memo) for k, v in obj.items()}
-        return [type(obj).__name__, repr(obj)]
+    # (dump: _DUMP)
 
     def parse_with(parse, source):
         printed = io.StringIO()
@@ -247,6 +252,7 @@ _STATE_WORKER = textwrap.dedent(
     }
     print(json.dumps({"pairs": seen, "sharing": sharing}))
     """
+    )
 )
 
 copies = compiler_copies.copies  # (the fixture: both compiler copies)
@@ -340,25 +346,15 @@ def test_a_parse_leaves_no_cyclic_garbage(copies):
 # error and printed text; the library's declarations either all there (qiskit's own parse, the
 # fallback) or none; and the one symbol table every such parse shares is the same after all of
 # them as before (no parse, valid or not, changed an entry of it).
-_LEAN_WORKER = textwrap.dedent(
-    r"""
+_LEAN_WORKER = _with_dump(
+    textwrap.dedent(
+        r"""
     import contextlib, io, json, re, sys
     sys.path[:0] = [sys.argv[1]]
     import qiskit.qasm.node.node as qnode
     from lsqecc.pauli_rotations import segmented_qasm_parser as parser
 
-    def dump(obj, memo):
-        if isinstance(obj, (qnode.Node, list, dict)):
-            if id(obj) in memo:
-                return ["seen", memo[id(obj)]]
-            memo[id(obj)] = len(memo)
-        if isinstance(obj, qnode.Node):
-            return [type(obj).__name__, {k: dump(v, memo) for k, v in vars(obj).items()}]
-        if isinstance(obj, list):
-            return [dump(item, memo) for item in obj]
-        if isinstance(obj, dict):
-            return {str(k): dump(v, memo) for k, v in obj.items()}
-        return [type(obj).__name__, repr(obj)]
+    # (dump: _DUMP)
 
     def comparable(value):  # node reprs in messages carry addresses, different per parse
         return re.sub(r" at 0x[0-9a-f]+", " at 0x", json.dumps(value))
@@ -393,6 +389,7 @@ _LEAN_WORKER = textwrap.dedent(
         "table_kept": parser._StandardLibraryOnce._symbol_table() is table,
     }))
     """
+    )
 )
 
 
