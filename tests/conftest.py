@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,12 +252,57 @@ def local_server(tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
+# A moto server in a process of its own: prints its port, serves until its stdin closes.
+_MOTO_SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
 @contextlib.contextmanager
-def moto_server() -> Iterator[str]:
+def moto_server(in_process: bool = False) -> Iterator[str]:
     """A moto server on a free port of 127.0.0.1 (every AWS service), empty; yields its URL.
 
-    moto keeps its state per process, not per server: an earlier server's repositories, stacks
-    and buckets would show through, so the state is reset first (moto's /moto-api/reset)."""
+    Each server runs in a process of its own: moto keeps its state per process, not per server,
+    so two servers in one process would share (and a reset of one would wipe) the other's
+    repositories, stacks and buckets, and session-scoped fixtures keep servers alive while other
+    tests start theirs. `in_process` serves from this process instead, for the one test that
+    reads the warnings moto emits where it serves (test_bootstrap: the resource types moto
+    skips); no other test serves from the tests' processes, so nothing resets it."""
+    if in_process:
+        with _moto_in_this_process() as url:
+            yield url
+        return
+    process = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-c", _MOTO_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError(f"the moto server did not start (it printed {port!r})")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def _moto_in_this_process() -> Iterator[str]:
+    """moto's threaded server in this process, its (process-wide) state reset first."""
     import urllib.request
 
     from moto.server import ThreadedMotoServer

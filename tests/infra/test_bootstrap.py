@@ -53,7 +53,7 @@ OUTPUTS = {
 
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
-    with moto_server() as url:
+    with moto_server(in_process=True) as url:  # (its skip warnings: see moto_server)
         yield url
 
 
