@@ -106,6 +106,7 @@ USES_THE_BUILD_TOOLING = {
     "test_standard_library_once.py",
     "test_segmented_parse.py",
     "test_lexer_from_template.py",
+    "test_lattice_index.py",
 }
 # It drains the local job queue with the loop `lsctl serve`'s job pool runs (lsctl.local.job_pool),
 # so the local implementation is tested as it is served.
