@@ -26,6 +26,7 @@ from lsctl.local.loopback import free_port as free_port
 from lsctl.local.loopback import served
 from lsctl.local.proxy_event import HttpResult, from_result, to_event
 from lsctl.paths import LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, compiler_present
+from lsctl.paths import SHARED_CORPUS as SHARED_CORPUS  # the real circuits, where present
 from lsctl.samples import README_EXAMPLE as README_EXAMPLE  # the README's example
 from lsctl.samples import layered as layered  # the benchmark's circuit
 from tests.service import observation_cache

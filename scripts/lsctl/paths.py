@@ -19,6 +19,13 @@ LIBLSQECC_PATCHES_DIR = PATCHES_DIR / "liblsqecc"
 LIBLSQECC_BUILD_DIR = BUILD_DIR / "liblsqecc"
 LIBLSQECC_BIN_DIR = LIBLSQECC_BUILD_DIR / "bin"
 REQUIREMENTS_DIR = REPO_ROOT / "requirements"
+# The shared corpus of real circuits (QASMBench's small suite), read in place, never copied in:
+# ../shared/corpus beside the checkout, or LSC_SHARED_CORPUS (a worktree, another machine).
+# Absent on GitHub: what reads it skips, saying so.
+SHARED_CORPUS = Path(
+    os.environ.get("LSC_SHARED_CORPUS")
+    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
+)
 
 
 def compiler_present(root: Path = PATCHED_COMPILER_DIR) -> bool:

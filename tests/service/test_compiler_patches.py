@@ -32,6 +32,7 @@ import pytest
 from lsctl.bench.circuits import layered
 from lsctl.compiler import compiler_source
 from lsctl.paths import COMPILER_DIR, REPO_ROOT
+from lsctl.paths import SHARED_CORPUS as QASMBENCH
 from tests.service import compiler_copies, observation_cache
 from tests.service.recorded import NAMES, circuit
 
@@ -39,11 +40,6 @@ GATE_MIX = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\n'
     "ccx q[0],q[1],q[2];\nmeasure q[0] -> c[0];\nh q[1];\nrz(pi/4) q[2];\nrx(-pi/2) q[0];\n"
     "barrier q;\ncz q[0],q[2];\nsdg q[1];\ntdg q[2];\nu1(pi) q[0];\nmeasure q[2] -> c[2];\n"
-)
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-QASMBENCH = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
 )
 FAST_LAYERED = range(2, 6)
 SLOW_LAYERED = range(6, 17)

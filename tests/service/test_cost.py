@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from qiskit import QuantumCircuit
@@ -15,10 +14,10 @@ from qiskit.quantum_info import Pauli
 from compile_service import circuit_check, cost, lowering, pauli_frame, service
 from compile_service.errors import CircuitTooLarge
 from compile_service.settings import load_job_limits, load_limits
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.conftest import layered
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "qasmbench-small"
 CLIFFORDS = ("h", "s", "sdg", "x", "z")
 
 

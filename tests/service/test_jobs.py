@@ -9,10 +9,10 @@ import itertools
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.conftest import layered, moto_server
 from tests.service.jobs_harness import MAX_RECEIVES, AwsHarness, LocalHarness
 from tests.service.recorded import circuit, load
@@ -267,9 +267,6 @@ def test_without_a_backend_jobs_are_503_and_the_cache_is_in_memory(
     again = invoke("POST", "/v2/compile", v2_body())
     assert (first["headers"]["X-Cache"], again["headers"]["X-Cache"]) == ("miss", "hit")
     assert again["body"] == first["body"] and len(recorded_compiler.calls) == 1
-
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "qasmbench-small"
 
 
 @pytest.mark.compiler

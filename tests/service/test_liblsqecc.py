@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import README_EXAMPLE, decoded, layered
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.service import client_cells
 from tests.service.recorded import NAMES, load
 
 pytestmark = pytest.mark.liblsqecc
 
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "qasmbench-small"
-)
 GZIP = {"Accept-Encoding": "gzip"}
 # A lone cx on 2 qubits: liblsqecc's EDPC layout writes slices for ever (as its compact layout
 # does from 8 qubits, its issue #134).

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compile_service.errors import CircuitTooLarge, InvalidCircuit, UnsupportedCircuit
-from tests.conftest import REPO
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.service.lowering_checks import (
     assert_in_dialect,
     distance,
@@ -21,7 +21,6 @@ from tests.service.lowering_checks import (
     unitary,
 )
 
-CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
 CORPUS_FILES = sorted(CORPUS.glob("*.qasm")) if CORPUS.is_dir() else []
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 EXACT = 1e-7  # numerical noise of an exact rewrite

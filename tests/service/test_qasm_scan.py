@@ -14,9 +14,8 @@ from compile_service import circuit_check, lowering, qasm_scan
 from compile_service.errors import CircuitTooLarge, ServiceError, UnsupportedCircuit
 from compile_service.lowering.dialect import NATIVE_GATES, NON_GATES, ROTATIONS
 from compile_service.settings import load_limits
-from tests.conftest import REPO
+from tests.conftest import SHARED_CORPUS as CORPUS
 
-CORPUS = REPO.parent / "shared" / "corpus" / "qasmbench-small"
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 LIMITS = load_limits()
 SEVENTEEN = ",".join(f"p{i}" for i in range(17))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from tests.conftest import (
     pinned_compiler_commit,
     read_compile_response,
 )
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.service.recorded import NAMES, circuit, load
 from tests.service.test_legacy_contract import assert_slice_structure, body_bytes
 
@@ -222,10 +222,6 @@ def test_lowered_circuits_compile(invoke, name, litinski):
     assert document["lowering"]["rotations_approximated"] == (name == "approximated")
 
 
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
-)
 # What a corpus circuit may be refused for, besides its size: each names its construct.
 CONSTRUCT_REFUSALS = ("'reset'", "'if'", "invalid OpenQASM")
 

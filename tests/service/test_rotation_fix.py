@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,15 +33,11 @@ from qiskit.quantum_info import Operator, Pauli
 from scipy import sparse
 
 from compile_service.errors import ServiceError
-from tests.conftest import REPO
+from tests.conftest import SHARED_CORPUS as CORPUS
 from tests.service.lowering_checks import lower, parse
 
 pytestmark = pytest.mark.compiler
 
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
-)
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 BELL_PAIR_DEMO = HEADER + "qreg q[2];\nh q[0];\ncx q[0],q[1];\nx q[0];\n"
 # Like QASMBench seca_n11 (Shor's code: encode, an error, decode and correct), on 5 qubits.

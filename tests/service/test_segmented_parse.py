@@ -11,21 +11,17 @@ refuses the program with the same error, and prints the same.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from lsctl.paths import REPO_ROOT
+from lsctl.paths import SHARED_CORPUS as CORPUS
 from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
-)
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 
 copies = compiler_copies.copies  # (the fixture: both compiler copies)

@@ -19,22 +19,17 @@ errors and printed text, and leaves the symbol table all such parses share uncha
 from __future__ import annotations
 
 import json
-import os
 import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from lsctl.paths import REPO_ROOT
+from lsctl.paths import SHARED_CORPUS as CORPUS
 from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
-)
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 VALID = [
     HEADER + "qreg q[3];\ncreg c[3];\nccx q[0],q[1],q[2];\nmeasure q[0] -> c[0];\nh q[1];\n",

@@ -16,11 +16,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from lsctl.paths import SHARED_CORPUS as CORPUS
+
 REPO = Path(__file__).resolve().parents[3]
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
-)
 
 
 def _handler(function_dir: Path) -> Any:

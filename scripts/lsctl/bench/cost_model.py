@@ -14,19 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from lsctl.bench.circuits import layered
+from lsctl.paths import SHARED_CORPUS as CORPUS
 
 REPO = Path(__file__).resolve().parents[3]
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS") or REPO.parent / "shared" / "corpus" / "qasmbench-small"
-)
 LAYERED = ((4, 3), (8, 3), (16, 3), (24, 3), (32, 3), (8, 12))
 
 _WORKER = r"""

@@ -25,12 +25,8 @@ from typing import Any
 from lsctl.bench.circuits import layered
 from lsctl.local.lambda_fakes import lambda_environment
 from lsctl.paths import FUNCTION_DIR, LIBLSQECC_BIN_DIR, PATCHED_COMPILER_DIR, REPO_ROOT
+from lsctl.paths import SHARED_CORPUS as CORPUS
 
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
-)
 LIBLSQECC_SIZES = (4, 8, 16, 32, 64, 128, 256)
 LSQECC_SIZES = (4, 8, 16, 32)
 QUICK_LIBLSQECC_SIZES = (4, 16, 64)

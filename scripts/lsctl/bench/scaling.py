@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from lsctl.bench.circuits import layered
 from lsctl.compiler import compiler_source
 from lsctl.git import git_or_none, git_raw
 from lsctl.paths import REPO_ROOT
+from lsctl.paths import SHARED_CORPUS as CORPUS_DIR
 
 SIZES = (4, 8, 12, 16, 24, 32, 48, 64)
 QUICK_SIZES = (4, 8)
@@ -47,11 +47,6 @@ QUICK_STEP_SIZES = (8,)
 # service's compiler, by main at REFERENCE_COMMIT (its patches/) and by the fixes only.
 REFERENCE_COMMIT = "e44f611"
 CORPUS_CIRCUITS = ("toffoli_n3", "simon_n6", "bb84_n8")
-# ../shared/corpus of the repository (LSC_SHARED_CORPUS elsewhere, e.g. in a worktree).
-CORPUS_DIR = Path(
-    os.environ.get("LSC_SHARED_CORPUS")
-    or REPO_ROOT.parent / "shared" / "corpus" / "qasmbench-small"
-)
 CORPUS_REPEATS = 5  # at least this many runs each (they take well under a second)
 TARGET_CORPUS_SPEEDUP = 2.0  # main at REFERENCE_COMMIT / patched compile CPU
 
