@@ -80,12 +80,9 @@ for line in sys.stdin:
     gzip_s = time.perf_counter() - started
     print(json.dumps({"compile_wall": compile_wall, "compile_cpu": compile_cpu, "encode": encode,
                       "gzip": gzip_s, "json_bytes": len(body), "gzip_bytes": len(packed),
-                      "slices": len(slices), "changed_cells": changed_cells(slices)}), flush=True)
+                      "slices": len(slices),
+                      "changed_cells": changed_cells(slices, encoding.encode)}), flush=True)
 """
-
-
-# lsctl's own folder, for the worker's one import of it (slice_changes, no heavy imports).
-_SCRIPTS = str(Path(__file__).resolve().parents[2])
 
 
 class Worker:
@@ -93,7 +90,16 @@ class Worker:
 
     def __init__(self, src: Path, function_dir: Path) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-W", "ignore", "-c", _WORKER, str(src), str(function_dir), _SCRIPTS],
+            [
+                sys.executable,
+                "-W",
+                "ignore",
+                "-c",
+                _WORKER,
+                str(src),
+                str(function_dir),
+                str(REPO_ROOT / "scripts"),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -253,11 +259,12 @@ def _row(
 
 def _with_speedup(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("fixes_only") and row.get("patched"):
-        row["speedup_cpu"] = round(
-            row["fixes_only"]["compile_cpu"] / row["patched"]["compile_cpu"], 2
+        rounds = row.get("round_speedups_cpu")  # (taken in turns: the median of their ratios)
+        row["speedup_cpu"] = (
+            statistics.median(rounds)
+            if rounds
+            else round(row["fixes_only"]["compile_cpu"] / row["patched"]["compile_cpu"], 2)
         )
-        if row.get("round_speedups_cpu"):  # (taken in turns: the median of the rounds' ratios)
-            row["speedup_cpu"] = statistics.median(row["round_speedups_cpu"])
         row["speedup_wall"] = round(
             row["fixes_only"]["compile_wall"] / row["patched"]["compile_wall"], 2
         )

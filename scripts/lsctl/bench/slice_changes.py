@@ -10,16 +10,17 @@ than the count. Kept free of heavy imports: the benchmark's workers import it be
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Slice = Sequence[Sequence[Any]]
 
 
-def changed_cells(slices: Sequence[Slice]) -> int:
-    """Positions, summed over the slices, whose cell differs (by value: as its JSON would be)
-    from the previous slice's cell there; a position a slice does not have counts as empty."""
+def changed_cells(slices: Sequence[Slice], as_json: Callable[[Any], bytes]) -> int:
+    """Positions, summed over the slices, whose cell differs from the previous slice's cell
+    there as `as_json` writes them (the service's encoder: the fixes-only build's cell objects
+    and the service's plain cells compare as their JSON does); a position a slice does not have
+    counts as empty (None)."""
     total = 0
     previous: Slice = []
     for current in slices:
@@ -27,30 +28,7 @@ def changed_cells(slices: Sequence[Slice]) -> int:
             before = previous[y] if y < len(previous) else ()
             for x, cell in enumerate(row):
                 old = before[x] if x < len(before) else None
-                if cell is not old and _plain(cell) != _plain(old):
+                if cell is not old and as_json(cell) != as_json(old):
                     total += 1
         previous = current
     return total
-
-
-def _plain(value: Any) -> Any:
-    """`value` as the data its JSON is made of: the service's cells already are (plain dicts);
-    upstream's VisualArrayCell objects and their enums are converted (the fixes-only build)."""
-    if type(value) is dict and all(type(k) is str for k in value):
-        return value if _is_plain(value) else {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, enum.Enum):
-        return _plain(value.value)
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return _plain(vars(value))
-
-
-def _is_plain(cell: dict[str, Any]) -> bool:
-    return all(
-        v is None or type(v) in (str, int, float, bool) or (type(v) is dict and _is_plain(v))
-        for v in cell.values()
-    )
