@@ -266,19 +266,13 @@ server.stop()
 
 
 @contextlib.contextmanager
-def moto_server(in_process: bool = False) -> Iterator[str]:
+def moto_server() -> Iterator[str]:
     """A moto server on a free port of 127.0.0.1 (every AWS service), empty; yields its URL.
 
     Each server runs in a process of its own: moto keeps its state per process, not per server,
     so two servers in one process would share (and a reset of one would wipe) the other's
     repositories, stacks and buckets, and session-scoped fixtures keep servers alive while other
-    tests start theirs. `in_process` serves from this process instead, for the one test that
-    reads the warnings moto emits where it serves (test_bootstrap: the resource types moto
-    skips); no other test serves from the tests' processes, so nothing resets it."""
-    if in_process:
-        with _moto_in_this_process() as url:
-            yield url
-        return
+    tests start theirs."""
     process = subprocess.Popen(
         [sys.executable, "-W", "ignore", "-c", _MOTO_SERVER],
         stdin=subprocess.PIPE,
@@ -299,21 +293,3 @@ def moto_server(in_process: bool = False) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@contextlib.contextmanager
-def _moto_in_this_process() -> Iterator[str]:
-    """moto's threaded server in this process, its (process-wide) state reset first."""
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=10).close()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()

@@ -20,7 +20,6 @@ import boto3
 import pytest
 
 from lsctl.deploy.ecr import DEPLOYED_TAG_PREFIX
-from tests.conftest import moto_server
 from tests.infra.conftest import BOOTSTRAP, TEMPLATE, load
 
 STACK = "lattice-surgery-bootstrap"
@@ -53,8 +52,23 @@ OUTPUTS = {
 
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
-    with moto_server(in_process=True) as url:  # (its skip warnings: see moto_server)
-        yield url
+    """moto's threaded server in this process, unlike the other tests' (tests/conftest.py's
+    moto_server, one process each): the skipped resource types are known only from the warnings
+    moto emits where it serves. moto's state is per process, so it is reset first; no other test
+    serves moto from the tests' processes, so nothing resets it while this one runs."""
+    import urllib.request
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 class Account:
