@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from lsctl.compiler import compiler_source
 from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
@@ -72,13 +71,11 @@ _WORKER = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def patched(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = compiler_source.locate()
-    return compiler_source.prepare(tmp_path_factory.mktemp("compiler") / "all", source)
+copies = compiler_copies.copies  # (the fixture: both compiler copies)
 
 
-def test_a_parsers_lexer_is_as_qiskit_makes_it(patched: Path) -> None:
+def test_a_parsers_lexer_is_as_qiskit_makes_it(copies: tuple[Path, Path]) -> None:
+    _, patched = copies
     seen = compiler_copies.run(_WORKER, patched, None, timeout=300)
     assert isinstance(seen, dict)
     assert seen["first"] == seen["qiskit"]
