@@ -115,7 +115,8 @@ def prepare(
     assumptions = assumptions or resources.Assumptions()
     compiler = engines.get((engine or EngineOptions()).name)
     options = compiler.validate(engine or EngineOptions())
-    limits = compiler.limits(limits, packed)
+    route = limits
+    limits = compiler.limits(route, packed)
     parsed = circuit_check.check(source, limits)
     try:
         with budget(limits.compile_seconds):
@@ -126,7 +127,13 @@ def prepare(
         raise CompileTimeout(f"{exc.message} {LOWERING_TIMEOUT}") from None
     if lowered.gates == 0:
         raise UnsupportedCircuit("the circuit has no gates or measurements to compile")
-    predicted = _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
+    try:
+        predicted = _check_cost(compiler, options, lowered, litinski_transform, limits, packed)
+    except CircuitTooLarge as exc:
+        if flavour != "v2":  # the web client has no engine option
+            raise
+        other = _other_engine_taking(compiler, lowered, litinski_transform, route, packed)
+        raise CircuitTooLarge(f"{exc.message}{other}") from None
     engine_source, dropped = compiler.front_end(lowered)
     report = lowered.report.as_dict()
     if dropped:
@@ -165,10 +172,7 @@ def _check_cost(
     """The engine's prediction (its cost model: cost.py for lsqecc), or CircuitTooLarge for what
     it predicts to run over the limits, refused before compiling."""
     predicted = compiler.predict(lowered, litinski_transform, options, packed)
-    if (
-        predicted.seconds <= limits.max_predicted_seconds
-        and predicted.megabytes <= limits.max_predicted_megabytes
-    ):
+    if _within(predicted, limits):
         return predicted
     report = lowered.report
     done = f"; lowered to the compiler's gate set ({report.summary()})" if report.lowered else ""
@@ -178,6 +182,39 @@ def _check_cost(
         f"{limits.max_predicted_seconds:g} s and {limits.max_predicted_megabytes} MB: "
         f"{report.advice()}"
     )
+
+
+def _within(predicted: engines.Prediction, limits: Limits) -> bool:
+    return (
+        predicted.seconds <= limits.max_predicted_seconds
+        and predicted.megabytes <= limits.max_predicted_megabytes
+    )
+
+
+def _other_engine_taking(
+    refused: engines.Engine,
+    lowered: lowering.Lowered,
+    litinski_transform: bool,
+    route: Limits,
+    packed: bool,
+) -> str:
+    """A refusal's pointer to the first other engine of this build that would take `lowered` on
+    this route (by its own limits and its own prediction, with its default options): '; or
+    compile it with "engine": ...' with its prediction and what differs, else ''."""
+    for engine in engines.ENGINES.values():
+        if engine is refused or not engine.available():
+            continue
+        limits = engine.limits(route, packed)
+        if lowered.qubits > limits.max_qubits or lowered.gates > limits.max_gates:
+            continue
+        options = engine.validate(EngineOptions(engine.name))
+        predicted = engine.predict(lowered, litinski_transform, options, packed)
+        if _within(predicted, limits):
+            return (
+                f'; or compile it with "engine": "{engine.name}", predicted to take '
+                f"{predicted.seconds:g} s and {predicted.megabytes} MB: {engine.trade_off}"
+            )
+    return ""
 
 
 # The web client has no precision setting: a circuit over the synchronous limit at the default

@@ -135,6 +135,24 @@ def test_a_t_heavy_circuit_is_refused_before_compiling_with_its_cost_and_the_way
     assert legacy["statusCode"] == 422 and "POST /v2/jobs" in legacy["body"]
 
 
+@pytest.fixture
+def no_liblsqecc(monkeypatch):
+    """The service as in a build without liblsqecc's slicer."""
+    from compile_service.engines import liblsqecc
+
+    monkeypatch.setenv("LSC_LIBLSQECC_SLICER", "/nonexistent/lsqecc_slicer")
+    liblsqecc.binary.cache_clear()
+    yield
+    liblsqecc.binary.cache_clear()  # (found again once monkeypatch restores the environment)
+
+
+def test_a_refusal_names_no_engine_when_no_other_would_take_it(invoke, no_compiler, no_liblsqecc):
+    result = invoke("POST", "/v2/compile", {"circuit": t_heavy(4, 400)})
+    assert result["statusCode"] == 422
+    message = json.loads(result["body"])["error"]["message"]
+    assert "engine" not in message and "POST /v2/jobs" in message
+
+
 def test_an_approximated_circuit_is_told_a_coarser_precision_helps(invoke, no_compiler):
     source = (
         HEADER

@@ -61,6 +61,22 @@ def test_the_readme_example_compiles_and_says_which_engine(invoke):
     assert "liblsqecc" in document["compilation_text"]
 
 
+def test_a_circuit_lsqecc_refuses_is_pointed_at_liblsqecc_which_compiles_it(invoke):
+    """A /v2 refusal for size names the engine that would compile the circuit here, with its
+    prediction and what differs; that engine then compiles the same circuit synchronously. The
+    web client, which cannot choose an engine, is not told of one."""
+    circuit = layered(24, layers=12).qasm  # lsqecc predicts about a minute: over its 14 s
+    refused = invoke("POST", "/v2/compile", {"circuit": circuit})
+    assert refused["statusCode"] == 422
+    message = json.loads(refused["body"])["error"]["message"]
+    assert '; or compile it with "engine": "liblsqecc", predicted to take ' in message
+    assert "without the Litinski transform" in message
+    assert message.endswith("POST /v2/jobs), which takes larger circuits")  # still said
+    assert compiled(invoke, circuit)["slices"]
+    legacy = invoke("POST", "/compile", {"circuit": circuit})
+    assert legacy["statusCode"] == 422 and "engine" not in legacy["body"]
+
+
 def test_output_stats_has_no_slices_but_the_volumes(invoke):
     slices = compiled(invoke, layered(8).qasm)
     stats = compiled(invoke, layered(8).qasm, output="stats")

@@ -59,6 +59,9 @@ class Engine(ABC):
 
     name: ClassVar[str]
     licence: ClassVar[str]
+    # What a request gets from this engine that it would not from the others, in a few words:
+    # a refusal by another engine that this one would take names it with these.
+    trade_off: ClassVar[str]
     # The options of EngineOptions this engine takes (any other sent is refused with a 422).
     options: ClassVar[frozenset[str]] = frozenset()
 

@@ -100,6 +100,10 @@ class LiblsqeccEngine(Engine):
 
     name = "liblsqecc"
     licence = "GPL-3.0"
+    trade_off = (
+        "a different compilation of the same circuit (liblsqecc's layout and schedule, without "
+        "the Litinski transform; docs/engines.md compares the engines)"
+    )
     options = frozenset({"layout", "schedule", "output"})
 
     def available(self) -> bool:

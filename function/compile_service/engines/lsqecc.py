@@ -158,6 +158,7 @@ class LsqeccEngine(Engine):
 
     name = "lsqecc"
     licence = "LGPL-2.1"
+    trade_off = "the Python compiler's layout, with the Litinski transform when asked"
 
     def available(self) -> bool:
         return available()
