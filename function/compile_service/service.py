@@ -346,7 +346,7 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     except CompileTimeout as exc:
         if prepared.flavour == "web_client":  # it can set no precision, nor submit a job
             raise CompileTimeout(f"{exc.message}. {WEB_CLIENT_JOB_HINT}") from None
-        raise CompileTimeout(exc.message + _timeout_note(prepared, limits)) from None
+        raise CompileTimeout(exc.message + _timeout_note(prepared, limits, job)) from None
     logger.info(
         "compiled",
         extra={
@@ -365,26 +365,30 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
     return document, run.slices, seconds
 
 
-def _timeout_note(prepared: Prepared, limits: Limits) -> str:
-    """What was predicted, and what the lowering added, when it did: a coarser precision makes
-    the circuit smaller."""
-    seconds = _predicted_seconds(prepared, limits)
-    predicted = ""
-    if seconds is not None:
-        predicted = (
-            f" (its compile was predicted to take {seconds:g} s: the machine was slower than "
-            "predicted, or the prediction was off for this circuit)"
+def _timeout_note(prepared: Prepared, limits: Limits, job: bool) -> str:
+    """What was predicted, what the lowering added when it did (a coarser precision makes the
+    circuit smaller), and the other engine when it would take the circuit."""
+    compiler = engines.get(prepared.engine.name)
+    lowered = _relowered(prepared, compiler.limits(limits, job))
+    note = ""
+    if lowered is not None:
+        predicted = compiler.predict(lowered, prepared.litinski_transform, prepared.engine, job)
+        note = (
+            f" (its compile was predicted to take {predicted.seconds:g} s: the machine was "
+            "slower than predicted, or the prediction was off for this circuit)"
         )
     report = prepared.lowering
-    if not report.get("rotations_approximated"):
-        return predicted
-    return (
-        f"{predicted}; as lowered it has {prepared.gates} operations, "
-        f"{report['rotations_approximated']} "
-        f"rotations approximated at precision {report['precision']:g} "
-        f"({report['t_gates_added']} T gates): a coarser precision (up to "
-        f"{lowering.MAX_PRECISION:g}) makes it smaller"
-    )
+    if report.get("rotations_approximated"):
+        note += (
+            f"; as lowered it has {prepared.gates} operations, "
+            f"{report['rotations_approximated']} "
+            f"rotations approximated at precision {report['precision']:g} "
+            f"({report['t_gates_added']} T gates): a coarser precision (up to "
+            f"{lowering.MAX_PRECISION:g}) makes it smaller"
+        )
+    if lowered is not None:
+        note += _other_engine_taking(compiler, lowered, prepared.litinski_transform, limits, job)
+    return note
 
 
 def _resources(prepared: Prepared, sink: encoding.SliceSink) -> dict[str, Any] | None:
@@ -399,18 +403,15 @@ def _resources(prepared: Prepared, sink: encoding.SliceSink) -> dict[str, Any] |
     )
 
 
-def _predicted_seconds(prepared: Prepared, limits: Limits) -> float | None:
-    """The prediction `prepared` was admitted with, made again from its lowered source (quick:
-    it is in the engine's dialect). Not kept in Prepared, whose fields are all the result's
-    key (jobs/ids.py): the prediction does not determine the result."""
-    compiler = engines.get(prepared.engine.name)
+def _relowered(prepared: Prepared, limits: Limits) -> lowering.Lowered | None:
+    """`prepared`'s lowered circuit, made again from its source (quick: it is in the engine's
+    dialect), for the prediction it was admitted with. Not kept in Prepared, whose fields are
+    all the result's key (jobs/ids.py): the prediction does not determine the result."""
     try:
         parsed = circuit_check.check(prepared.source, limits)
-        lowered = lowering.lower(parsed.circuit, parsed.source, None, limits.max_gates)
-        predicted = compiler.predict(lowered, prepared.litinski_transform, prepared.engine, False)
+        return lowering.lower(parsed.circuit, parsed.source, None, limits.max_gates)
     except ServiceError:
         return None
-    return predicted.seconds
 
 
 def _v2_extra(

@@ -68,6 +68,23 @@ def test_a_timeout_says_what_was_predicted_what_was_spent_and_that_a_job_takes_i
     assert "fewer qubits" not in message
 
 
+@pytest.mark.compiler
+@pytest.mark.liblsqecc
+def test_a_timeout_names_the_other_engine_when_it_would_take_the_circuit(
+    invoke, set_limits, monkeypatch
+):
+    set_limits(compile_seconds=0.3)
+    slowed(monkeypatch, compiler, "compile_qasm", 5.0)
+    result = invoke("POST", "/v2/compile", {"circuit": layered(6).qasm})
+    assert result["statusCode"] == 504
+    message = error_message(result)
+    assert '; or compile it with "engine": "liblsqecc", predicted to take ' in message
+    assert "POST /v2/jobs" in message
+    # The web client cannot choose an engine: its timeout names none.
+    legacy = invoke("POST", "/compile", {"circuit": layered(6).qasm})
+    assert legacy["statusCode"] == 504 and "engine" not in legacy["body"]
+
+
 def test_a_budget_inside_another_ends_with_the_outer_one():
     started = time.monotonic()
     expected = pytest.raises(CompileTimeout, match=r"0\.3 s budget after 0\.3 s")
