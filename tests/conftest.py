@@ -69,7 +69,8 @@ _held_unraisable: list[Any] = []
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     """The compile budget fires SIGALRM, then again every 50 ms (deadline.RETRY): a shot landing
-    in a gc callback (hypothesis installs one) or a finalizer is dropped as unraisable. pytest's
+    in a callback the budget does not recognise (a weak reference's; it holds back in gc
+    callbacks, hypothesis installs one, and in finalizers) is dropped as unraisable. pytest's
     hook for those formats a traceback, reading source files, and a later shot landing in there
     makes pytest fail the test ("Failed to process unraisable exception"; it did once). So while
     a budget runs on this thread the exception is only kept, in two steps a shot cannot break

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sys
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable
 
 import pytest
 
@@ -110,57 +112,106 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert limits.max_response_bytes < LAMBDA_RESPONSE_LIMIT
 
 
-@contextlib.contextmanager
-def _first_gc_pass_outlasts_the_budget() -> Iterator[list[bool]]:
-    """A gc callback whose first run sleeps past a 0.1 s budget, so the budget's first shot lands
-    in it and is dropped as unraisable; yields [True] until that run happened."""
-    import gc
+OUTLASTS = 0.3  # seconds a slow callback sleeps: past a 0.1 s budget
 
+
+def _first_run_outlasts_the_budget() -> tuple[list[bool], Callable[..., None]]:
+    """A callback whose first run sleeps past a 0.1 s budget, so the budget's first shot falls
+    due in it, and the flag that says [True] until that run happened."""
     first = [True]
 
-    def callback(phase, info):
-        if phase == "start" and first[0]:
+    def callback(*args: object) -> None:
+        if first[0]:
             first[0] = False
-            time.sleep(0.3)  # the 0.1 s deadline passes in here: that shot is dropped
+            time.sleep(OUTLASTS)
 
-    gc.callbacks.append(callback)
-    try:
-        yield first
-    finally:
-        gc.callbacks.remove(callback)
+    return first, callback
 
 
-def _collect_until_a_0_1_s_budget_fires() -> tuple[list[bool], float]:
-    """Young-generation collections under a 0.1 s budget whose first shot the gc callback of
-    _first_gc_pass_outlasts_the_budget swallows, until the budget fires again (for 3 s at most,
-    so a lost budget fails the test); returns that callback's flag and the seconds it took."""
-    import gc
-
+def _until_a_0_1_s_budget_fires(step: Callable[[], object]) -> float:
+    """`step` again and again under a 0.1 s budget until the budget fires (for 3 s at most, so a
+    lost budget fails the test); the seconds it took."""
     started = time.monotonic()
-    with (
-        _first_gc_pass_outlasts_the_budget() as first,
-        pytest.raises(CompileTimeout),
-        budget(0.1),
-    ):
+    with pytest.raises(CompileTimeout), budget(0.1):
         while time.monotonic() - started < 3:
-            gc.collect(0)
+            step()
             sum(range(1000))
-    return first, time.monotonic() - started
+    return time.monotonic() - started
 
 
-def test_time_budget_is_not_lost_when_it_fires_inside_a_finalizer(monkeypatch):
-    """An exception raised in a gc callback (or __del__) is dropped as unraisable: the first
-    shot of the budget is made to land there, and the budget must fire again.
+def _under_a_budget_in_a_gc_callback() -> tuple[list[bool], float]:
+    """Young-generation collections, with a gc callback whose first run outlasts the budget."""
+    first, callback = _first_run_outlasts_the_budget()
 
-    The dropped shot goes to a hook that only records it: pytest's own hook formats the
-    traceback, reading source lines, and the budget's next shot could land in there instead of
-    in the collections (it did once in a full run, and pytest then fails the test)."""
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            callback()
+
+    gc.callbacks.append(on_gc)
+    try:
+        return first, _until_a_0_1_s_budget_fires(lambda: gc.collect(0))
+    finally:
+        gc.callbacks.remove(on_gc)
+
+
+def _under_a_budget_in_a_weakref_callback() -> tuple[list[bool], float]:
+    """Objects dropped one by one, each with a weak reference whose callback (a function the
+    budget cannot tell from ordinary code) outlasts the budget on its first run."""
+    first, callback = _first_run_outlasts_the_budget()
+    refs = []
+
+    def drop_one() -> None:
+        thing = _Thing()
+        refs.append(weakref.ref(thing, callback))
+        del thing  # the callback runs here
+
+    return first, _until_a_0_1_s_budget_fires(drop_one)
+
+
+class _Thing:
+    pass
+
+
+def _recording_dropped(monkeypatch) -> list[type[BaseException] | None]:
+    """Exceptions dropped as unraisable from here on, recorded and no more: pytest's own hook
+    formats a traceback, reading source lines, and a later shot could land in there."""
     dropped: list[type[BaseException] | None] = []
     monkeypatch.setattr(
         sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type)
     )
-    first, seconds = _collect_until_a_0_1_s_budget_fires()
-    assert not first[0]  # the callback ran, and the shot it swallowed was reported as dropped
+    return dropped
+
+
+def test_a_shot_due_in_a_gc_callback_waits_for_ordinary_code(monkeypatch):
+    """An exception raised in a gc callback is dropped as unraisable: the budget's shot that
+    falls due in one holds back, and the next lands in the collections."""
+    dropped = _recording_dropped(monkeypatch)
+    first, seconds = _under_a_budget_in_a_gc_callback()
+    assert not first[0]  # the callback ran past the deadline
+    assert dropped == []  # no shot was spent where it would be lost
+    assert seconds < 1
+
+
+def test_a_shot_due_in_a_finalizer_waits_for_ordinary_code(monkeypatch):
+    dropped = _recording_dropped(monkeypatch)
+    first = [True]
+
+    class SlowToFinalize:
+        def __del__(self) -> None:
+            if first[0]:
+                first[0] = False
+                time.sleep(OUTLASTS)
+
+    seconds = _until_a_0_1_s_budget_fires(SlowToFinalize)  # each is finalized at once
+    assert not first[0] and dropped == [] and seconds < 1
+
+
+def test_time_budget_is_not_lost_when_a_shot_is_dropped_in_a_callback(monkeypatch):
+    """A callback the budget cannot recognise (a weak reference's) drops the shot that lands in
+    it: the budget fires again."""
+    dropped = _recording_dropped(monkeypatch)
+    first, seconds = _under_a_budget_in_a_weakref_callback()
+    assert not first[0]
     assert dropped and dropped[0].__name__ == "_Expired", dropped
     assert seconds < 1
 
@@ -181,6 +232,6 @@ def test_the_budget_never_interrupts_pytests_report_of_a_dropped_shot(monkeypatc
         return format_exception(*args, **kwargs)
 
     monkeypatch.setattr(traceback, "format_exception", slow)
-    first, seconds = _collect_until_a_0_1_s_budget_fires()
+    first, seconds = _under_a_budget_in_a_weakref_callback()
     assert not first[0]
     assert seconds < 1
