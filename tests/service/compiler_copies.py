@@ -20,7 +20,8 @@ from tests.service import observation_cache
 
 @pytest.fixture(scope="session")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(fixes only, every patch), prepared from the pinned compiler."""
+    """(fixes only, every patch), prepared from the pinned compiler once per session (served to
+    every test here by tests/service/conftest.py)."""
     source = compiler_source.locate()
     root = tmp_path_factory.mktemp("compilers")
     return (

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from tests.service.compiler_copies import copies as copies  # the patch proofs' two compilers
 from tests.service.recorded import SIMULATOR, RecordedPipeline
 
 

@@ -47,8 +47,6 @@ SLOW_LAYERED = range(6, 17)
 # only), so that xdist's workers share them: two halves by size made one test half the suite's time.
 LARGE_GROUPS = [[16, 9, 6], [15, 10, 7], [14, 11, 8], [13, 12]]
 
-copies = compiler_copies.copies  # (the fixture: both compiler copies)
-
 
 def test_every_patch_declares_its_kind():
     kinds = {p.name: compiler_source.patch_kind(p) for p in compiler_source.patch_files()}

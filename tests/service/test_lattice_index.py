@@ -15,8 +15,6 @@ from tests.service import compiler_copies
 
 pytestmark = pytest.mark.compiler
 
-copies = compiler_copies.copies  # (the fixture: both compiler copies)
-
 # In the patched copy: the compile as it is, then again with the index made to give up at the
 # k-th time it is brought up to date (sync), for k spread over the whole compile.
 _WORKER = textwrap.dedent(

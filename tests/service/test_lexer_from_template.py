@@ -71,9 +71,6 @@ _WORKER = textwrap.dedent(
 )
 
 
-copies = compiler_copies.copies  # (the fixture: both compiler copies)
-
-
 def test_a_parsers_lexer_is_as_qiskit_makes_it(copies: tuple[Path, Path]) -> None:
     _, patched = copies
     seen = compiler_copies.run(_WORKER, patched, None, timeout=300)

@@ -24,8 +24,6 @@ pytestmark = pytest.mark.compiler
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 
-copies = compiler_copies.copies  # (the fixture: both compiler copies)
-
 
 def measurement_programs() -> list[str]:
     """Programs whose segments are empty in every place they can be."""

@@ -250,8 +250,6 @@ _STATE_WORKER = _with_dump(
     )
 )
 
-copies = compiler_copies.copies  # (the fixture: both compiler copies)
-
 
 def run(worker: str, src: Path, payload: object) -> object:
     """What `worker` printed for `payload` with the compiler copy at `src` (observed once)."""
