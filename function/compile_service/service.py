@@ -366,29 +366,34 @@ def _compile(prepared: Prepared, limits: Limits, write: Writer) -> tuple[bytes, 
 
 
 def _timeout_note(prepared: Prepared, limits: Limits, job: bool) -> str:
-    """What was predicted, what the lowering added when it did (a coarser precision makes the
-    circuit smaller), and the other engine when it would take the circuit."""
+    """What was predicted, what the lowering added when it did, and the other engine when it
+    would take the circuit."""
     compiler = engines.get(prepared.engine.name)
     lowered = _relowered(prepared, compiler.limits(limits, job))
-    note = ""
-    if lowered is not None:
-        predicted = compiler.predict(lowered, prepared.litinski_transform, prepared.engine, job)
-        note = (
-            f" (its compile was predicted to take {predicted.seconds:g} s: the machine was "
-            "slower than predicted, or the prediction was off for this circuit)"
-        )
+    if lowered is None:
+        return _coarser_precision_note(prepared)
+    predicted = compiler.predict(lowered, prepared.litinski_transform, prepared.engine, job)
+    return (
+        f" (its compile was predicted to take {predicted.seconds:g} s: the machine was slower "
+        "than predicted, or the prediction was off for this circuit)"
+        + _coarser_precision_note(prepared)
+        + _other_engine_taking(compiler, lowered, prepared.litinski_transform, limits, job)
+    )
+
+
+def _coarser_precision_note(prepared: Prepared) -> str:
+    """What the lowering added, when it approximated rotations: a coarser precision makes the
+    circuit smaller."""
     report = prepared.lowering
-    if report.get("rotations_approximated"):
-        note += (
-            f"; as lowered it has {prepared.gates} operations, "
-            f"{report['rotations_approximated']} "
-            f"rotations approximated at precision {report['precision']:g} "
-            f"({report['t_gates_added']} T gates): a coarser precision (up to "
-            f"{lowering.MAX_PRECISION:g}) makes it smaller"
-        )
-    if lowered is not None:
-        note += _other_engine_taking(compiler, lowered, prepared.litinski_transform, limits, job)
-    return note
+    if not report.get("rotations_approximated"):
+        return ""
+    return (
+        f"; as lowered it has {prepared.gates} operations, "
+        f"{report['rotations_approximated']} "
+        f"rotations approximated at precision {report['precision']:g} "
+        f"({report['t_gates_added']} T gates): a coarser precision (up to "
+        f"{lowering.MAX_PRECISION:g}) makes it smaller"
+    )
 
 
 def _resources(prepared: Prepared, sink: encoding.SliceSink) -> dict[str, Any] | None:
