@@ -194,13 +194,11 @@ def test_a_shot_due_in_a_gc_callback_waits_for_ordinary_code(monkeypatch):
 
 def test_a_shot_due_in_a_finalizer_waits_for_ordinary_code(monkeypatch):
     dropped = _recording_dropped(monkeypatch)
-    first = [True]
+    first, callback = _first_run_outlasts_the_budget()
 
     class SlowToFinalize:
         def __del__(self) -> None:
-            if first[0]:
-                first[0] = False
-                time.sleep(OUTLASTS)
+            callback()
 
     seconds = _until_a_0_1_s_budget_fires(SlowToFinalize)  # each is finalized at once
     assert not first[0] and dropped == [] and seconds < 1

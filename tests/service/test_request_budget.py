@@ -52,13 +52,18 @@ def test_gzip_is_inside_the_budget(invoke, set_limits, monkeypatch, route):
     assert time.monotonic() - started < 2.0  # interrupted, not answered after the sleep
 
 
+@pytest.fixture
+def compile_overruns(set_limits, monkeypatch) -> None:
+    """A 0.3 s budget, and an lsqecc compile that runs past it by construction, however fast
+    the machine."""
+    set_limits(compile_seconds=0.3)
+    slowed(monkeypatch, compiler, "compile_qasm", 5.0)
+
+
 @pytest.mark.compiler
 def test_a_timeout_says_what_was_predicted_what_was_spent_and_that_a_job_takes_it(
-    invoke, set_limits, monkeypatch
+    invoke, compile_overruns
 ):
-    set_limits(compile_seconds=0.3)
-    # The compile runs past the budget by construction, however fast the machine.
-    slowed(monkeypatch, compiler, "compile_qasm", 5.0)
     result = invoke("POST", "/v2/compile", {"circuit": layered(6).qasm})
     assert result["statusCode"] == 504
     message = error_message(result)
@@ -70,11 +75,7 @@ def test_a_timeout_says_what_was_predicted_what_was_spent_and_that_a_job_takes_i
 
 @pytest.mark.compiler
 @pytest.mark.liblsqecc
-def test_a_timeout_names_the_other_engine_when_it_would_take_the_circuit(
-    invoke, set_limits, monkeypatch
-):
-    set_limits(compile_seconds=0.3)
-    slowed(monkeypatch, compiler, "compile_qasm", 5.0)
+def test_a_timeout_names_the_other_engine_when_it_would_take_the_circuit(invoke, compile_overruns):
     result = invoke("POST", "/v2/compile", {"circuit": layered(6).qasm})
     assert result["statusCode"] == 504
     message = error_message(result)
